@@ -1,0 +1,1 @@
+print("KalamBench: benchmarks are added per area; see Benchmarks/README.md")

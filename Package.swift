@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kalam: pretrain, adapt and decode transformer language models in Swift.
+// Modules depend only downward: KalamCore → KalamNN → KalamText / KalamModels →
+// KalamTraining / KalamGeneration → KalamCLI → kalam.
+// Library targets carry no unsafeFlags so Kalam stays usable as a versioned dependency.
+
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "Kalam",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "KalamCore", targets: ["KalamCore"]),
+        .library(name: "KalamNN", targets: ["KalamNN"]),
+        .library(name: "KalamText", targets: ["KalamText"]),
+        .library(name: "KalamModels", targets: ["KalamModels"]),
+        .library(name: "KalamTraining", targets: ["KalamTraining"]),
+        .library(name: "KalamGeneration", targets: ["KalamGeneration"]),
+        .executable(name: "kalam", targets: ["kalam"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // CBLAS from OpenBLAS on Linux (Debian: libopenblas-dev). macOS uses Accelerate instead.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "KalamCore",
+            dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
+            swiftSettings: swift5
+        ),
+        .target(name: "KalamNN", dependencies: ["KalamCore"], swiftSettings: swift5),
+        .target(
+            name: "KalamText",
+            dependencies: [.product(name: "Collections", package: "swift-collections")],
+            swiftSettings: swift5
+        ),
+        .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText"], swiftSettings: swift5),
+        .target(name: "KalamTraining", dependencies: ["KalamModels", "KalamText"], swiftSettings: swift5),
+        .target(
+            name: "KalamGeneration",
+            dependencies: ["KalamModels", .product(name: "Collections", package: "swift-collections")],
+            swiftSettings: swift5
+        ),
+        .target(
+            name: "KalamCLI",
+            dependencies: [
+                "KalamTraining", "KalamGeneration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swift5
+        ),
+        .executableTarget(name: "kalam", dependencies: ["KalamCLI"], swiftSettings: swift5),
+        .executableTarget(
+            name: "KalamBench",
+            dependencies: ["KalamTraining", "KalamGeneration"],
+            path: "Benchmarks/KalamBench",
+            swiftSettings: swift5
+        ),
+        .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
+        .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
+        .testTarget(name: "KalamTextTests", dependencies: ["KalamText"], swiftSettings: swift5),
+        .testTarget(name: "KalamModelsTests", dependencies: ["KalamModels"], swiftSettings: swift5),
+        .testTarget(name: "KalamTrainingTests", dependencies: ["KalamTraining"], swiftSettings: swift5),
+        .testTarget(name: "KalamGenerationTests", dependencies: ["KalamGeneration"], swiftSettings: swift5),
+        .testTarget(name: "KalamCLITests", dependencies: ["KalamCLI"], swiftSettings: swift5),
+    ]
+)

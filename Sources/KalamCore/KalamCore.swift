@@ -1,0 +1,1 @@
+// KalamCore: tensors, autodiff, the CPU backend, seeded RNG, safetensors.

@@ -1,0 +1,1 @@
+// The KalamGeneration module. Its types live in files named after them.

@@ -1,0 +1,1 @@
+// The KalamModels module. Its types live in files named after them.

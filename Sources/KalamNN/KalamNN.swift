@@ -1,0 +1,1 @@
+// The KalamNN module. Its types live in files named after them.

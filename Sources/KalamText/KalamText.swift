@@ -1,0 +1,1 @@
+// The KalamText module: normalisers, tokenizers, the POS tagger and corpus readers.

@@ -1,0 +1,1 @@
+// The KalamTraining module. Its types live in files named after them.

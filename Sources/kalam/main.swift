@@ -1,0 +1,3 @@
+import KalamCLI
+
+KalamCommand.main()

@@ -1,0 +1,1 @@
+// Tests for KalamCLI live in this folder, one file per type.

@@ -1,0 +1,1 @@
+// Tests for KalamCore live in this folder, one file per type.

@@ -1,0 +1,1 @@
+// Tests for KalamGeneration live in this folder, one file per type.

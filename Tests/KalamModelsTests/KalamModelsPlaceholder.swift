@@ -1,0 +1,1 @@
+// Tests for KalamModels live in this folder, one file per type.

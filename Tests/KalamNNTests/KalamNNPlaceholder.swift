@@ -1,0 +1,1 @@
+// Tests for KalamNN live in this folder, one file per type.

@@ -1,0 +1,1 @@
+// Tests for KalamText live in this folder, one file per type.

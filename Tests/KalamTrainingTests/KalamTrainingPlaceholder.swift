@@ -1,0 +1,1 @@
+// Tests for KalamTraining live in this folder, one file per type.
