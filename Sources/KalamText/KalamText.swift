@@ -1,1 +1,0 @@
-// The KalamText module: normalisers, tokenizers, the POS tagger and corpus readers.
