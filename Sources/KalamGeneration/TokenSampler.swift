@@ -1,3 +1,5 @@
+import KalamCore
+
 /// Picks the next token of one row from its processed logits.
 public protocol TokenSampler {
     /// Returns the chosen token id.
@@ -15,21 +17,21 @@ public struct GreedySampler: TokenSampler {
     }
 }
 
-/// Multinomial sampling from `softmax(logits)` driven by a seeded generator: the same seed and the
+/// Multinomial sampling from `softmax(logits)` driven by a seeded `KalamRandom`: the same seed and the
 /// same logits give the same tokens. Tokens at `-inf` are never drawn.
 public struct MultinomialSampler: TokenSampler {
     /// The random source.
-    public var generator: SplitMix64
+    public var generator: KalamRandom
 
     /// Makes a sampler seeded with `seed`.
     public init(seed: UInt64) {
-        generator = SplitMix64(seed: seed)
+        generator = KalamRandom(seed: seed)
     }
 
     /// Draws one token: the first index whose cumulative probability exceeds a uniform draw.
     public mutating func sample(_ logits: [Float]) -> Int32 {
         let probs = LogitMath.softmax(logits)
-        let u = generator.nextUnitDouble()
+        let u = generator.nextDouble()
         var cumulative = 0.0
         var lastPossible = 0
         for i in 0..<probs.count where probs[i] > 0 {
