@@ -53,21 +53,7 @@ struct BPEModelTests {
           .enabled(if: TokenizerFixtures.hasTiktoken, "PyPI openai-whisper (gpt2.tiktoken) is not installed"))
     func corpora() throws {
         let tok = try #require(TokenizerFixtures.gpt2)
-        guard case let .object(entries)? = Self.fixture["corpus"] else { Issue.record("no corpus digests"); return }
-        #expect(entries.map(\.0) == ["kjv", "hafez"])
-        for (name, expected) in entries {
-            let lines = try #require(TokenizerFixtures.corpusLines(name), "corpus \(name) is not installed")
-            var ids: [Int] = [], offs: [Int] = []
-            for line in lines {
-                let e = tok.encode(line, pair: nil, addSpecialTokens: false)
-                ids += e.ids
-                for o in e.offsets { offs += [o.start, o.end] }
-                #expect(try tok.decode(e.ids) == line)
-            }
-            #expect(ids.count == TokenizerFixtures.ints(.array([expected["tokens"]!]))[0], "\(name) tokens")
-            #expect(TokenizerFixtures.fnv1a(ids) == TokenizerFixtures.string(expected["ids_fnv"]), "\(name) ids")
-            #expect(TokenizerFixtures.fnv1a(offs) == TokenizerFixtures.string(expected["offsets_fnv"]), "\(name) offsets")
-        }
+        try TokenizerFixtures.checkCorpus(tok, Self.fixture, roundTrip: true)
     }
 
     @Test("merge order: lowest rank first, leftmost on ties; long words use the heap path")

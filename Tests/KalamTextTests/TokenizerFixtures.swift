@@ -70,6 +70,38 @@ enum TokenizerFixtures {
         }
     }
 
+    /// The corpus digests of a fixture whose installed corpus text is the one the fixture was made
+    /// from (a reinstalled, reformatted corpus is reported and its digests are not compared).
+    static func corpusDigests(_ fixture: JSONValue) -> [(name: String, lines: [String], expected: JSONValue)] {
+        guard case let .object(entries)? = fixture["corpus"] else { return [] }
+        return entries.compactMap { name, expected in
+            guard let lines = corpusLines(name) else { return nil }
+            let text = Array(lines.joined(separator: "\n").utf8).map(Int.init)
+            guard fnv1a(text) == string(expected["text_fnv"]) else {
+                print("note: installed corpus \(name) differs from the fixture's; rerun scripts/fixtures/tokenizers.py")
+                return nil
+            }
+            return (name, lines, expected)
+        }
+    }
+
+    static func checkCorpus(_ tok: PipelineTokenizer, _ fixture: JSONValue, roundTrip: Bool) throws {
+        let digests = corpusDigests(fixture)
+        #expect(!digests.isEmpty, "no corpus could be checked")
+        for (name, lines, expected) in digests {
+            var ids: [Int] = [], offs: [Int] = []
+            for line in lines {
+                let e = tok.encode(line, pair: nil, addSpecialTokens: false)
+                ids += e.ids
+                for o in e.offsets { offs += [o.start, o.end] }
+                if roundTrip { #expect(try tok.decode(e.ids) == line) }
+            }
+            #expect(ids.count == ints(.array([expected["tokens"]!]))[0], "\(name) tokens")
+            #expect(fnv1a(ids) == string(expected["ids_fnv"]), "\(name) ids")
+            #expect(fnv1a(offs) == string(expected["offsets_fnv"]), "\(name) offsets")
+        }
+    }
+
     /// FNV-1a over 32-bit values, as in the fixture script.
     static func fnv1a(_ values: [Int]) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
