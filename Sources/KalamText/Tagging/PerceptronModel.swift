@@ -94,11 +94,13 @@ public struct PerceptronModel: Codable, Equatable, Sendable {
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // rename(2) replaces an existing file atomically.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw TaggerError.io(path: url.path, message: String(cString: strerror(errno)))
             }
+        } catch let error as TaggerError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw TaggerError.io(path: url.path, message: error.localizedDescription)
