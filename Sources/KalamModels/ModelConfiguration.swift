@@ -1,0 +1,155 @@
+import Foundation
+
+/// A model family's configuration: a `Codable` struct whose coding keys are the Hugging Face
+/// `config.json` keys.
+///
+/// Decoding fills absent optional keys with transformers' defaults, checks `model_type` and
+/// validates the values, throwing a ``ModelError`` that names the field. Use ``load(from:)`` or
+/// ``decode(json:file:)`` rather than a bare `JSONDecoder`, so that decoding errors also come back
+/// as ``ModelError`` naming the field.
+public protocol ModelConfiguration: Codable, Sendable {
+    /// The `model_type` value of this family in `config.json` (`"gpt2"`, `"bert"`, `"t5"`).
+    static var modelType: String { get }
+
+    /// Checks every value against what Kalam implements; throws a ``ModelError`` naming the field.
+    func validate() throws
+}
+
+extension ModelConfiguration {
+    /// Reads a configuration from a `config.json` file, or from the `config.json` inside a model directory.
+    public static func load(from url: URL) throws -> Self {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ModelError.fileNotFound(path: url.path)
+        }
+        let file = isDirectory.boolValue ? url.appendingPathComponent("config.json") : url
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ModelError.fileNotFound(path: file.path)
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw ModelError.fileNotFound(path: file.path)
+        }
+        return try decode(json: data, file: file.lastPathComponent)
+    }
+
+    /// Decodes a configuration from `config.json` bytes; `file` names the source in errors.
+    public static func decode(json data: Data, file: String = "config.json") throws -> Self {
+        do {
+            let object = try JSONSerialization.jsonObject(with: data)
+            guard object is [String: Any] else {
+                throw ModelError.malformedConfig(file: file, reason: "the top level is not a JSON object")
+            }
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw ModelError.malformedConfig(file: file, reason: "invalid JSON")
+        }
+        do {
+            return try JSONDecoder().decode(Self.self, from: data)
+        } catch let error as ModelError {
+            throw error
+        } catch let error as DecodingError {
+            throw ModelError(decoding: error, file: file)
+        }
+    }
+
+    /// The configuration as `config.json` bytes: pretty-printed with sorted keys, like transformers writes.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}
+
+extension ModelError {
+    /// Translates a `DecodingError` into the field-naming ``ModelError`` cases.
+    init(decoding error: DecodingError, file: String) {
+        func path(_ context: DecodingError.Context, _ last: CodingKey? = nil) -> String {
+            let keys = context.codingPath + (last.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            self = .missingField(field: path(context, key), file: file)
+        case let .typeMismatch(type, context):
+            self = .wrongType(field: path(context), expected: Self.jsonTypeName(type),
+                              found: Self.foundDescription(context), file: file)
+        case let .valueNotFound(type, context):
+            self = .wrongType(field: path(context), expected: Self.jsonTypeName(type), found: "null", file: file)
+        case let .dataCorrupted(context):
+            self = .malformedConfig(file: file, reason: "\(path(context)): \(context.debugDescription)")
+        @unknown default:
+            self = .malformedConfig(file: file, reason: "\(error)")
+        }
+    }
+
+    private static func jsonTypeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is Int64.Type, is Int32.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is Bool.Type: return "a boolean"
+        case is String.Type: return "a string"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return name
+        }
+    }
+
+    private static func foundDescription(_ context: DecodingError.Context) -> String {
+        // Foundation phrases it "Expected to decode Int but found a string instead." on Linux and macOS.
+        let text = context.debugDescription
+        if let range = text.range(of: "but found ") {
+            var rest = String(text[range.upperBound...])
+            if rest.hasSuffix(" instead.") { rest.removeLast(" instead.".count) }
+            return rest
+        }
+        return "another type"
+    }
+}
+
+/// Decoding helpers shared by the configurations.
+extension KeyedDecodingContainer {
+    /// The value at `key`, or `fallback` when the key is absent or `null`.
+    func decode<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+
+    /// Checks `model_type` when present: a configuration of another family is a ``ModelError/wrongFamily(expected:found:)``.
+    func checkModelType(_ key: Key, expected: String) throws {
+        if let found = try decodeIfPresent(String.self, forKey: key), found != expected {
+            throw ModelError.wrongFamily(expected: expected, found: "model_type \"\(found)\"")
+        }
+    }
+}
+
+/// Validation helpers shared by the configurations.
+enum ConfigCheck {
+    /// Throws unless `value > 0`.
+    static func positive(_ value: Int, _ field: String) throws {
+        if value <= 0 { throw ModelError.invalidValue(field: field, value: "\(value)", reason: "must be positive") }
+    }
+
+    /// Throws unless `value >= 0`.
+    static func nonNegative(_ value: Double, _ field: String) throws {
+        if !(value >= 0) { throw ModelError.invalidValue(field: field, value: "\(value)", reason: "must not be negative") }
+    }
+
+    /// Throws unless `0 <= value < 1` (a dropout probability).
+    static func probability(_ value: Double, _ field: String) throws {
+        if !(value >= 0 && value < 1) {
+            throw ModelError.invalidValue(field: field, value: "\(value)", reason: "must be in [0, 1)")
+        }
+    }
+
+    /// Throws when a feature flag Kalam does not implement is switched away from its supported value.
+    static func flag(_ value: Bool, _ field: String, supported: Bool) throws {
+        if value != supported {
+            throw ModelError.unsupportedValue(field: field, value: "\(value)", supported: ["\(supported)"])
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for KalamModels live in this folder, one file per type.
