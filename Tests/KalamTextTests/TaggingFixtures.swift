@@ -34,11 +34,8 @@ enum TaggingFixtures {
 
     static func kjvUnits() -> [String]? {
         guard let lines = lines(KalamData.corpus("kjv").appendingPathComponent("kjv.txt")) else { return nil }
-        return lines.compactMap { raw in
-            let line = trimmed(raw)
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            return trimmed(line[line.index(after: space)...])
-        }
+        // One verse per line, as `kalam data install kjv` writes it (see KJVCorpus).
+        return lines.map { trimmed($0) }.filter { !$0.isEmpty }
     }
 
     static func wordnetUnits() -> [String]? {
