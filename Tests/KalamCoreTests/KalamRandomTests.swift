@@ -3,7 +3,7 @@ import Testing
 
 @testable import KalamCore
 
-/// Reference values come from scripts/fixtures/random.py, an independent Python model.
+/// Reference values come from scripts/fixtures/kalam_random.py, an independent Python model.
 @Suite struct KalamRandomTests {
     @Test func splitMix64MatchesReferenceVector() {
         var x: UInt64 = 0

@@ -1,1 +1,0 @@
-// Tests for KalamText live in this folder, one file per type.
