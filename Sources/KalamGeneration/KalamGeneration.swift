@@ -1,1 +1,0 @@
-// The KalamGeneration module. Its types live in files named after them.

@@ -1,0 +1,49 @@
+/// One batch for next-token prediction: `inputs[b, t]` predicts `targets[b, t]`, both row-major
+/// `[batchSize, contextLength]`. Targets at padding positions are ``ignoreIndex``.
+public struct Batch: Sendable, Equatable {
+    /// The target value for positions that have nothing to predict (PyTorch's `ignore_index`).
+    public static let ignoreIndex: Int32 = -100
+
+    /// Rows.
+    public let batchSize: Int
+    /// Columns.
+    public let contextLength: Int
+    /// Input ids, `[batchSize, contextLength]` row-major.
+    public var inputs: [Int32]
+    /// Target ids (the inputs shifted by one), `[batchSize, contextLength]`; ``ignoreIndex`` where the
+    /// block is padding.
+    public var targets: [Int32]
+    /// The number of real input tokens in each row (`contextLength` unless the block was padded).
+    public var lengths: [Int32]
+    /// The block indices the rows came from.
+    public var blockIndices: [Int]
+
+    /// A batch made of `blocks` at `indices`, one row per block.
+    public init(blocks: PackedBlocks, indices: [Int]) {
+        let t = blocks.contextLength
+        batchSize = indices.count
+        contextLength = t
+        blockIndices = indices
+        var inputs = [Int32](repeating: 0, count: indices.count * t)
+        var targets = [Int32](repeating: Batch.ignoreIndex, count: indices.count * t)
+        var lengths: [Int32] = []
+        lengths.reserveCapacity(indices.count)
+        blocks.tokens.withUnsafeBufferPointer { all in
+            for (row, index) in indices.enumerated() {
+                let base = index * blocks.blockLength
+                let real = Int(blocks.lengths[index])
+                for k in 0..<t {
+                    inputs[row * t + k] = all[base + k]
+                    if k + 1 < real { targets[row * t + k] = all[base + k + 1] }
+                }
+                lengths.append(Int32(min(real, t)))
+            }
+        }
+        self.inputs = inputs
+        self.targets = targets
+        self.lengths = lengths
+    }
+
+    /// The number of targets that are not ``ignoreIndex`` (the tokens this batch trains on).
+    public var targetCount: Int { targets.reduce(0) { $0 + ($1 == Batch.ignoreIndex ? 0 : 1) } }
+}

@@ -1,1 +1,0 @@
-// Tests for KalamGeneration live in this folder, one file per type.

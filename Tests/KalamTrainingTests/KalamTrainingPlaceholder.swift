@@ -1,1 +1,0 @@
-// Tests for KalamTraining live in this folder, one file per type.
