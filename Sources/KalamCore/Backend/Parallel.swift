@@ -1,0 +1,43 @@
+import Dispatch
+import Foundation
+
+/// Splitting work over the machine's cores.
+///
+/// Work is split with `DispatchQueue.concurrentPerform` only when it is large enough to pay for the
+/// hand-off (about 50 µs of work per chunk measured on the reference machine); smaller loops run inline.
+public enum Parallel {
+    /// The number of worker threads used by `forEach` (defaults to the active processor count;
+    /// `KALAM_THREADS` overrides it).
+    nonisolated(unsafe) public static var threads: Int = {
+        if let s = ProcessInfo.processInfo.environment["KALAM_THREADS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Calls `body(i)` for every `i` in `0..<count`, in parallel when `count * costPerItem` (in
+    /// floating-point operations, roughly) is large enough.
+    @inlinable
+    public static func forEach(_ count: Int, costPerItem: Int, _ body: (Int) -> Void) {
+        let total = count &* costPerItem
+        if threads <= 1 || count <= 1 || total < 200_000 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+    }
+
+    /// Splits `0..<count` into about one range per thread and calls `body` on each, in parallel when the
+    /// total work is large enough.
+    @inlinable
+    public static func forRanges(_ count: Int, costPerItem: Int, _ body: (Range<Int>) -> Void) {
+        let total = count &* costPerItem
+        let chunks = min(threads, count)
+        if chunks <= 1 || total < 200_000 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * count / chunks, hi = (c + 1) * count / chunks
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}

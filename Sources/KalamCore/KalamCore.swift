@@ -1,1 +1,0 @@
-// KalamCore: tensors, autodiff, the CPU backend, seeded RNG, safetensors.

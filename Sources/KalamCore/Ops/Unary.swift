@@ -1,0 +1,94 @@
+import Foundation
+
+/// Elementwise functions, each with its derivative.
+extension Tensor {
+    /// Applies `forward` to every element; the backward pass multiplies the output gradient by
+    /// `grad(g, x, y)` computed from the gradient `g`, the input `x` and the output `y`.
+    func mapRecorded(
+        _ op: String, _ forward: (Float) -> Float, cost: Int = 4,
+        grad: @escaping (Float, Float, Float) -> Float
+    ) -> Tensor {
+        let x = contiguous()
+        let out = Tensor(uninitializedShape: shape)
+        let xp = x.data, yp = out.data
+        Parallel.forRanges(count, costPerItem: cost) { r in
+            for i in r { yp[i] = forward(xp[i]) }
+        }
+        let xd = x.detached(), yd = out.detached()
+        return out.recording(op, [self]) { g in
+            let gx = Tensor(uninitializedShape: g.shape)
+            let gp = g.data, xp = xd.data, yp = yd.data, dp = gx.data
+            Parallel.forRanges(g.count, costPerItem: cost) { r in
+                for i in r { dp[i] = grad(gp[i], xp[i], yp[i]) }
+            }
+            return [gx]
+        }
+    }
+
+    /// `e^x`.
+    public func exp() -> Tensor { mapRecorded("exp", Kernels.exp, cost: 10) { g, _, y in g * y } }
+
+    /// The natural logarithm.
+    public func log() -> Tensor {
+        mapRecorded("log", { Float(Foundation.log(Double($0))) }, cost: 20) { g, x, _ in g / x }
+    }
+
+    /// The square root.
+    public func sqrt() -> Tensor { mapRecorded("sqrt", { $0.squareRoot() }) { g, _, y in g * 0.5 / y } }
+
+    /// `x²`.
+    public func square() -> Tensor { mapRecorded("square", { $0 * $0 }) { g, x, _ in 2 * g * x } }
+
+    /// `x^p` for a constant exponent.
+    public func pow(_ p: Float) -> Tensor {
+        mapRecorded("pow", { Float(Foundation.pow(Double($0), Double(p))) }, cost: 30) { g, x, _ in
+            g * p * Float(Foundation.pow(Double(x), Double(p - 1)))
+        }
+    }
+
+    /// The hyperbolic tangent.
+    public func tanh() -> Tensor {
+        mapRecorded("tanh", Kernels.tanh, cost: 12) { g, _, y in g * (1 - y * y) }
+    }
+
+    /// The logistic sigmoid.
+    public func sigmoid() -> Tensor {
+        mapRecorded("sigmoid", Kernels.sigmoid, cost: 12) { g, _, y in g * y * (1 - y) }
+    }
+
+    /// `max(x, 0)`.
+    public func relu() -> Tensor {
+        mapRecorded("relu", { $0 > 0 ? $0 : 0 }) { g, x, _ in x > 0 ? g : 0 }
+    }
+
+    /// GELU with the tanh approximation (GPT-2's `gelu_new`, PyTorch's `approximate="tanh"`):
+    /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+    public func geluTanh() -> Tensor {
+        mapRecorded("geluTanh", { x in
+            let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+            return 0.5 * x * (1 + Kernels.tanh(u))
+        }, cost: 16) { g, x, _ in
+            let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+            let t = Kernels.tanh(u)
+            let du = 0.797_884_56 * (1 + 3 * 0.044_715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        }
+    }
+
+    /// GELU with the exact error function (BERT's `gelu`): `0.5 x (1 + erf(x / √2))`.
+    public func geluErf() -> Tensor {
+        mapRecorded("geluErf", { x in 0.5 * x * (1 + Kernels.erf(x * 0.707_106_78)) }, cost: 16) { g, x, _ in
+            let cdf = 0.5 * (1 + Kernels.erf(x * 0.707_106_78))
+            let pdf = 0.398_942_28 * Kernels.exp(-0.5 * x * x)
+            return g * (cdf + x * pdf)
+        }
+    }
+
+    /// SiLU (swish): `x · sigmoid(x)`.
+    public func silu() -> Tensor {
+        mapRecorded("silu", { $0 * Kernels.sigmoid($0) }, cost: 12) { g, x, _ in
+            let s = Kernels.sigmoid(x)
+            return g * (s + x * s * (1 - s))
+        }
+    }
+}

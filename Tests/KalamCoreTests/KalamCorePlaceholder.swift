@@ -1,1 +1,0 @@
-// Tests for KalamCore live in this folder, one file per type.
