@@ -11,6 +11,9 @@ public protocol ModelConfiguration: Codable, Sendable {
     /// The `model_type` value of this family in `config.json` (`"gpt2"`, `"bert"`, `"t5"`).
     static var modelType: String { get }
 
+    /// `architectures`: the transformers class names the checkpoint was saved from.
+    var architectures: [String]? { get set }
+
     /// Checks every value against what Kalam implements; throws a ``ModelError`` naming the field.
     func validate() throws
 }
