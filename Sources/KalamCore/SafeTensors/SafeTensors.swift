@@ -82,7 +82,8 @@ public enum SafeTensors {
     }
 
     /// The bytes of a safetensors file holding `tensors` and `metadata`, laid out as the Hugging Face
-    /// library lays them out (byte-identical for the same tensors and metadata).
+    /// library lays them out: byte-identical to its output when `metadata` has at most one key (it writes
+    /// metadata keys in hash order, which varies from run to run; Kalam sorts them by UTF-8 bytes).
     public static func serialize(
         tensors: [TensorData], metadata: [String: String] = [:], file: String = "<memory>"
     ) throws -> [UInt8] {

@@ -1,1 +1,0 @@
-// The KalamModels module. Its types live in files named after them.

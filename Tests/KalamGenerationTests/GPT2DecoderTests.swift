@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import KalamModels
+@testable import KalamGeneration
+
+/// Runs a models.json case; returns the ids padded like transformers' output (greedy rows with the pad
+/// id; beams with the pad id, or end-of-sequence when the pad id is 0), and the beam scores.
+func runModelCase<D: LanguageModelDecoder>(
+    _ fixtureCase: [String: Any], decoder: D, eos: Int32, pad: Int32
+) throws -> ([[Int32]], [Float]) {
+    let params = generationParameters(fixtureCase["params"] as! [String: Any], eos: eos, pad: pad)
+    let prompts = GenerationFixtures.intRows(fixtureCase["prompts"])
+    let expected = GenerationFixtures.intRows(fixtureCase["sequences"])
+    let width = expected.map(\.count).max() ?? 0
+    if params.numBeams > 1 {
+        let result = try BeamSearch(decoder: decoder, parameters: params).run(prompts).flatMap { $0 }
+        let fill = pad == 0 ? eos : pad
+        let ids = result.map { $0.tokens + Array(repeating: fill, count: width - $0.tokens.count) }
+        return (ids, result.map(\.score))
+    }
+    var iterator = try TokenIterator(decoder: decoder, prompts: prompts, parameters: params)
+    return (try iterator.run().map { $0 + Array(repeating: pad, count: width - $0.count) }, [])
+}
+
+/// The KV-cached GPT-2 decoder against transformers on the tiny random GPT-2 of the fixture script.
+struct GPT2DecoderTests {
+    static let directory = GenerationFixtures.directory.appendingPathComponent("gpt2")
+    static let cases = (try! GenerationFixtures.json("models.json"))["gpt2"] as! [[String: Any]]
+    static let caseNames = cases.map { $0["name"] as! String }
+
+    static func decoder(recompute: Bool = false) throws -> GPT2Decoder {
+        var decoder = try GPT2Decoder(directory: directory)
+        decoder.padTokenId = 0  // the fixture script left-pads with 0
+        decoder.recompute = recompute
+        return decoder
+    }
+
+    static func run(_ fixtureCase: [String: Any], decoder: GPT2Decoder) throws -> ([[Int32]], [Float]) {
+        try runModelCase(fixtureCase, decoder: decoder, eos: 95, pad: 0)
+    }
+
+    @Test("first logits match transformers", arguments: caseNames)
+    func firstLogits(name: String) throws {
+        let fixtureCase = Self.cases.first { $0["name"] as! String == name }!
+        let expected = GenerationFixtures.floatRows(fixtureCase["first_logits"])
+        let start = try Self.decoder().start(GenerationFixtures.intRows(fixtureCase["prompts"]))
+        var worst: Float = 0
+        for (row, want) in zip(start.logits, expected) {
+            for (a, b) in zip(row, want) { worst = max(worst, abs(a - b)) }
+        }
+        #expect(worst < 1e-4, "max |Δ| = \(worst)")
+    }
+
+    @Test("generated ids match transformers generate()", arguments: caseNames)
+    func matchesGenerate(name: String) throws {
+        let fixtureCase = Self.cases.first { $0["name"] as! String == name }!
+        let expected = GenerationFixtures.intRows(fixtureCase["sequences"])
+        let (ids, scores) = try Self.run(fixtureCase, decoder: try Self.decoder())
+        #expect(ids == expected)
+        if let want = fixtureCase["scores"] as? [NSNumber] {
+            for (a, b) in zip(scores, want.map { Float(truncating: $0) }) {
+                #expect(abs(a - b) < 1e-4, "score \(a) vs \(b)")
+            }
+        }
+    }
+
+    @Test("the KV cache gives the same ids as recomputing", arguments: caseNames)
+    func cacheMatchesRecompute(name: String) throws {
+        let fixtureCase = Self.cases.first { $0["name"] as! String == name }!
+        let cached = try Self.run(fixtureCase, decoder: try Self.decoder())
+        let recomputed = try Self.run(fixtureCase, decoder: try Self.decoder(recompute: true))
+        #expect(cached.0 == recomputed.0)
+        for (a, b) in zip(cached.1, recomputed.1) { #expect(abs(a - b) < 1e-5) }
+    }
+
+    @Test func badPromptsThrowTypedErrors() throws {
+        let decoder = try Self.decoder()
+        let params = GenerationParameters()
+        #expect(throws: GenerationError.promptTooLong(length: 64, contextLength: 64)) {
+            try TokenIterator(decoder: decoder, prompts: [Array(repeating: 3, count: 64)], parameters: params)
+        }
+        #expect(throws: GenerationError.tokenOutOfVocabulary(id: 96, vocabularySize: 96)) {
+            try TokenIterator(decoder: decoder, prompts: [[96]], parameters: params)
+        }
+        var config = decoder.config
+        config.bosTokenId = nil
+        let noBOS = try GPT2Decoder(config: config, weights: try CheckpointWeights(directory: Self.directory))
+        #expect(throws: GenerationError.emptyPrompt(row: 0)) {
+            try TokenIterator(decoder: noBOS, prompts: [[]], parameters: params)
+        }
+        // With a BOS token an empty prompt starts from it.
+        var iterator = try TokenIterator(decoder: decoder, prompts: [[]], parameters: params)
+        #expect(iterator.sequences[0] == [95])
+        #expect(try iterator.run()[0].count == 20)
+    }
+
+    @Test func generationStopsAtTheContext() throws {
+        var params = GenerationParameters()
+        params.maxNewTokens = 50
+        var iterator = try TokenIterator(decoder: try Self.decoder(), prompts: [Array(repeating: 7, count: 60)], parameters: params)
+        #expect(try iterator.run()[0].count == 4)
+        #expect(iterator.finishReasons == [.contextFull])
+    }
+
+    @Test func missingWeightsAreNamed() throws {
+        let real = try CheckpointWeights(directory: Self.directory)
+        let holed = CheckpointWeights { key in key.hasSuffix("h.1.mlp.c_fc.bias") ? nil : try real.lookup(key) }
+        let config = try GPT2Config.load(from: Self.directory.appendingPathComponent("config.json"))
+        #expect(throws: GenerationError.missingWeight(key: "transformer.h.1.mlp.c_fc.bias")) {
+            try GPT2Decoder(config: config, weights: holed)
+        }
+    }
+}
