@@ -1,10 +1,40 @@
-// KalamBench: benchmarks per area, each compared with ../shared/baselines/pytorch_bench.py.
-// `KalamBench generation --case gen_tiny_greedy` (see Benchmarks/generation/README.md).
+// KalamBench: benchmarks run side by side with PyTorch/Python by the drivers in Benchmarks/<area>/.
+//
+//   swift build -c release --product KalamBench
+//   .build/release/KalamBench engine --case tiny --reps 3     (see EngineBench.swift)
+//   .build/release/KalamBench pos run FILE 5                  (see POSBench.swift, Benchmarks/pos/run.sh)
+//   .build/release/KalamBench generation --case gen_tiny_greedy (see GenerationBench.swift,
+//                                                              Benchmarks/generation/compare.py)
+
+import Foundation
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
+case "engine":
+    do {
+        try EngineBench.main(Array(arguments.dropFirst()))
+    } catch {
+        FileHandle.standardError.write(Data("KalamBench engine: \(error)\n".utf8))
+        exit(1)
+    }
+case "pos":
+    do {
+        try POSBench.main(Array(arguments.dropFirst()))
+    } catch {
+        FileHandle.standardError.write(Data("KalamBench pos: \(error)\n".utf8))
+        exit(1)
+    }
 case "generation":
-    do { try GenerationBench.run(Array(arguments.dropFirst())) } catch { print("error: \(error)") }
+    do {
+        try GenerationBench.run(Array(arguments.dropFirst()))
+    } catch {
+        FileHandle.standardError.write(Data("KalamBench generation: \(error)\n".utf8))
+        exit(1)
+    }
 default:
-    print("KalamBench: benchmarks are added per area; see Benchmarks/README.md")
-    print("  generation --case \(GenerationBench.cases.joined(separator: "|")) [--reps N]")
+    print("usage: KalamBench engine [--case tiny|small|sgemm] [--reps N] [--warmup N] [--steps N]")
+    print("       KalamBench pos dump FILE [SENTENCES] | pos run FILE [REPEATS]")
+    print("       KalamBench generation --case \(GenerationBench.cases.joined(separator: "|")) [--reps N]")
+    print("Benchmarks/engine/engine_bench.py, Benchmarks/pos/run.sh and Benchmarks/generation/compare.py")
+    print("run them side by side with Python.")
 }
