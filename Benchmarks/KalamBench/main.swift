@@ -31,8 +31,8 @@ case "train":
         exit(1)
     }
 default:
-    print("       KalamBench train --case tiny|small [--reps N] [--target-rep-s S]")
     print("usage: KalamBench engine [--case tiny|small|sgemm] [--reps N] [--warmup N] [--steps N]")
     print("       KalamBench pos dump FILE [SENTENCES] | pos run FILE [REPEATS]")
+    print("       KalamBench train --case tiny|small [--reps N] [--target-rep-s S]")
     print("Benchmarks/engine/engine_bench.py and Benchmarks/pos/run.sh run them side by side with Python.")
 }
