@@ -113,7 +113,8 @@ public struct PretrainCommand: ParsableCommand {
         let savedTokenizer = outURL.appendingPathComponent("tokenizer.json")
         let tok: PipelineTokenizer
         let started = Date()
-        if resume, FileManager.default.fileExists(atPath: savedTokenizer.path) {
+        let reuseTokenizer = resume && FileManager.default.fileExists(atPath: savedTokenizer.path)
+        if reuseTokenizer {
             tok = try TokenizerJSON.load(savedTokenizer)
         } else {
             tok = try Self.makeTokenizer(tokenizer, documents: documents, validationFraction: validationFraction)
@@ -155,7 +156,7 @@ public struct PretrainCommand: ParsableCommand {
             }
         }
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
-        try TokenizerJSON.save(tok, to: savedTokenizer)
+        if !reuseTokenizer { try TokenizerJSON.save(tok, to: savedTokenizer) }
         let configData = try config.jsonData()
         trainer.writeExtraCheckpointFiles = { folder in
             try configData.write(to: folder.appendingPathComponent("config.json"))

@@ -14,7 +14,15 @@ enum TinyRun {
 
     /// 30 documents of 40 tokens following simple arithmetic rules, split and packed (context 8).
     static func blocks() throws -> (train: PackedBlocks, validation: PackedBlocks) {
-        let documents: [[Int32]] = (0..<30).map { d in (0..<40).map { k in Int32((d * 3 + k * (d % 4 + 1)) % 23) } }
+        var documents: [[Int32]] = []
+        for d in 0..<30 {
+            var document: [Int32] = []
+            for k in 0..<40 {
+                let value: Int = (d * 3 + k * (d % 4 + 1)) % 23
+                document.append(Int32(value))
+            }
+            documents.append(document)
+        }
         return try TrainValidationSplit.packed(documents: documents, packing: BlockPacking(contextLength: 8, separator: 23),
                                                validationFraction: 0.2)
     }
@@ -108,7 +116,9 @@ enum TinyRun {
         defer { try? FileManager.default.removeItem(at: dir) }
         var calls = 0
         var trainerRef: Trainer?
-        let (trainer, _) = try TinyRun.trainer(directory: dir) { model in
+        var options = TinyRun.options()
+        options.evalEvery = 0  // only training calls the objective
+        let (trainer, _) = try TinyRun.trainer(options: options, directory: dir) { model in
             let clm = CausalLMObjective(model: model)
             return ClosureObjective { batch, rng in
                 calls += 1
@@ -199,11 +209,10 @@ enum TinyRun {
         let dir = try TinyRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = try savedCheckpoint(dir)
-        let (other, otherModel) = try TinyRun.trainer(layers: 1, directory: nil)
-        let saved = try GPT2LMHeadModel(config: TinyRun.config(), seed: 0)
-        let error = #expect(throws: TrainingError.self) { try other.restore(from: checkpoint) }
-        #expect(error == .architectureMismatch(expected: Trainer.short(otherModel.architectureDescriptor),
-                                               found: Trainer.short(saved.architectureDescriptor)))
+        let (other, _) = try TinyRun.trainer(layers: 1, directory: nil)
+        #expect(throws: TrainingError.architectureMismatch(expected: "GPT2LMHeadModel n_layer=1", found: "GPT2LMHeadModel n_layer=2")) {
+            try other.restore(from: checkpoint)
+        }
     }
 
     @Test func resumeWithOtherTrainingSettingsIsRejected() throws {

@@ -69,7 +69,8 @@ extension Trainer {
     public func restore(from checkpoint: URL) throws {
         let state = try Trainer.readState(from: checkpoint)
         guard state.architecture == model.architectureDescriptor else {
-            throw TrainingError.architectureMismatch(expected: Self.short(model.architectureDescriptor), found: Self.short(state.architecture))
+            let (expected, found) = Self.difference(model.architectureDescriptor, state.architecture)
+            throw TrainingError.architectureMismatch(expected: expected, found: found)
         }
         try configuration.checkCompatible(with: state.configuration)
         var restoredIterator = iterator
@@ -117,6 +118,25 @@ extension Trainer {
         String(describing: error)
     }
 
-    /// The first 120 characters of an architecture descriptor.
-    static func short(_ s: String) -> String { s.count > 120 ? String(s.prefix(120)) + "…" : s }
+    /// Two architecture descriptors (`Name {config JSON}`) reduced to what differs: the names when they
+    /// differ, else the name and the configuration keys whose values differ (`GPT2LMHeadModel n_layer=1`).
+    static func difference(_ a: String, _ b: String) -> (String, String) {
+        func split(_ s: String) -> (String, [String: Any]?) {
+            let name = String(s.prefix { $0 != " " })
+            let json = s.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+            let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+            return (name, object)
+        }
+        let (nameA, configA) = split(a), (nameB, configB) = split(b)
+        guard nameA == nameB, let configA, let configB else {
+            return (nameA.isEmpty ? a : nameA, nameB.isEmpty ? b : nameB)
+        }
+        let keys = Set(configA.keys).union(configB.keys).sorted().filter {
+            "\(configA[$0] ?? "none")" != "\(configB[$0] ?? "none")"
+        }
+        func render(_ config: [String: Any]) -> String {
+            ([nameA] + keys.map { "\($0)=\(config[$0] ?? "none")" }).joined(separator: " ")
+        }
+        return (render(configA), render(configB))
+    }
 }

@@ -162,7 +162,7 @@ public final class Trainer {
                     break
                 }
             }
-            if c.checkpointEvery > 0, step % c.checkpointEvery == 0, step < c.steps {
+            if c.checkpointEvery > 0, step % c.checkpointEvery == 0, step < c.steps, runDirectory != nil {
                 lastCheckpoint = try saveCheckpoint()
                 display?.message("saved checkpoint \(CheckpointStore.name(step: step))")
             }
