@@ -72,6 +72,9 @@ public struct BertConfig: ModelConfiguration, Equatable {
     /// `problem_type`: the sequence-classification loss; `nil` lets the label count decide.
     public var problemType: ProblemType?
 
+    /// The keys written as floats.
+    public static let floatKeys: Set<String> = [CodingKeys.hiddenDropoutProb.rawValue, CodingKeys.attentionProbsDropoutProb.rawValue, CodingKeys.initializerRange.rawValue, CodingKeys.layerNormEps.rawValue, CodingKeys.classifierDropout.rawValue]
+
     /// The `config.json` keys.
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type"

@@ -55,6 +55,9 @@ public struct GPT2Config: ModelConfiguration, Equatable {
     /// `tie_word_embeddings`: the LM head shares `transformer.wte.weight`. Default true.
     public var tieWordEmbeddings: Bool
 
+    /// The keys written as floats.
+    public static let floatKeys: Set<String> = [CodingKeys.residPdrop.rawValue, CodingKeys.embdPdrop.rawValue, CodingKeys.attnPdrop.rawValue, CodingKeys.layerNormEpsilon.rawValue, CodingKeys.initializerRange.rawValue]
+
     /// The `config.json` keys.
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type"

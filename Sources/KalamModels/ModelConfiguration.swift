@@ -14,6 +14,10 @@ public protocol ModelConfiguration: Codable, Sendable {
     /// `architectures`: the transformers class names the checkpoint was saved from.
     var architectures: [String]? { get set }
 
+    /// The keys holding floating-point values. They are written with a decimal point (`1.0`, not `1`),
+    /// since transformers' strict configuration classes reject an integer where a float is declared.
+    static var floatKeys: Set<String> { get }
+
     /// Checks every value against what Kalam implements; throws a ``ModelError`` naming the field.
     func validate() throws
 }
@@ -59,11 +63,26 @@ extension ModelConfiguration {
         }
     }
 
-    /// The configuration as `config.json` bytes: pretty-printed with sorted keys, like transformers writes.
+    /// The configuration as `config.json` bytes: pretty-printed with sorted keys, like transformers writes,
+    /// with every float key written as a float (see ``floatKeys``).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        let text = String(decoding: try encoder.encode(self), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            // A top-level scalar line: `  "key" : 1,` (JSONEncoder's pretty format).
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("\""), let close = trimmed.dropFirst().firstIndex(of: "\"") else { return String(line) }
+            let key = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
+            guard Self.floatKeys.contains(key) else { return String(line) }
+            var value = trimmed[trimmed.index(after: close)...].drop { $0 == " " || $0 == ":" }
+            let comma = value.hasSuffix(",")
+            if comma { value = value.dropLast() }
+            guard !value.isEmpty, value.allSatisfy({ $0.isNumber || $0 == "-" }) else { return String(line) }
+            let indent = line.prefix { $0 == " " }
+            return "\(indent)\"\(key)\" : \(value).0\(comma ? "," : "")"
+        }
+        return Data(lines.joined(separator: "\n").utf8)
     }
 }
 

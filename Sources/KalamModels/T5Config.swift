@@ -123,6 +123,9 @@ public struct T5Config: ModelConfiguration, Equatable {
     /// `scale_decoder_outputs` (written by transformers 5); `nil` when absent.
     public var scaleDecoderOutputs: Bool?
 
+    /// The keys written as floats.
+    public static let floatKeys: Set<String> = [CodingKeys.dropoutRate.rawValue, CodingKeys.layerNormEpsilon.rawValue, CodingKeys.initializerFactor.rawValue]
+
     /// The `config.json` keys.
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type"

@@ -7,7 +7,11 @@ import Foundation
 ///   top-level folder stripped), e.g. `pypi/hazm/hazm/data/words.dat`;
 /// - `debian/<name>/` holds a Debian package extracted with `dpkg-deb -x`, e.g.
 ///   `debian/wordnet-base/usr/share/wordnet/`;
-/// - `corpora/<name>/` holds text Kalam derived from a package (e.g. the KJV dumped to plain text).
+/// - `corpora/<name>/` holds text Kalam derived from a package (e.g. the KJV dumped to plain text);
+/// - `downloads/` keeps the fetched archives (`.deb`, `.whl`, `.tar.gz`), so a reinstall needs no network.
+///
+/// Each installed folder holds a `.kalam-installed` marker, written last (see `DataInstaller`); a
+/// folder without one is a half-finished install that `kalam data install` redoes.
 public enum KalamData {
     /// The cache root: `$KALAM_DATA`, or `~/.cache/kalam`.
     public static var root: URL {

@@ -3,6 +3,25 @@ import Testing
 import KalamModels
 @testable import KalamGeneration
 
+/// Runs a models.json case; returns the ids padded like transformers' output (greedy rows with the pad
+/// id; beams with the pad id, or end-of-sequence when the pad id is 0), and the beam scores.
+func runModelCase<D: LanguageModelDecoder>(
+    _ fixtureCase: [String: Any], decoder: D, eos: Int32, pad: Int32
+) throws -> ([[Int32]], [Float]) {
+    let params = generationParameters(fixtureCase["params"] as! [String: Any], eos: eos, pad: pad)
+    let prompts = GenerationFixtures.intRows(fixtureCase["prompts"])
+    let expected = GenerationFixtures.intRows(fixtureCase["sequences"])
+    let width = expected.map(\.count).max() ?? 0
+    if params.numBeams > 1 {
+        let result = try BeamSearch(decoder: decoder, parameters: params).run(prompts).flatMap { $0 }
+        let fill = pad == 0 ? eos : pad
+        let ids = result.map { $0.tokens + Array(repeating: fill, count: width - $0.tokens.count) }
+        return (ids, result.map(\.score))
+    }
+    var iterator = try TokenIterator(decoder: decoder, prompts: prompts, parameters: params)
+    return (try iterator.run().map { $0 + Array(repeating: pad, count: width - $0.count) }, [])
+}
+
 /// The KV-cached GPT-2 decoder against transformers on the tiny random GPT-2 of the fixture script.
 struct GPT2DecoderTests {
     static let directory = GenerationFixtures.directory.appendingPathComponent("gpt2")
@@ -16,20 +35,8 @@ struct GPT2DecoderTests {
         return decoder
     }
 
-    /// Runs a fixture case; returns the ids padded like transformers' output, and beam scores.
     static func run(_ fixtureCase: [String: Any], decoder: GPT2Decoder) throws -> ([[Int32]], [Float]) {
-        let params = generationParameters(fixtureCase["params"] as! [String: Any], eos: 95, pad: 0)
-        let prompts = GenerationFixtures.intRows(fixtureCase["prompts"])
-        let expected = GenerationFixtures.intRows(fixtureCase["sequences"])
-        let width = expected.map(\.count).max() ?? 0
-        if params.numBeams > 1 {
-            let result = try BeamSearch(decoder: decoder, parameters: params).run(prompts).flatMap { $0 }
-            // transformers fills short beams with the pad id, or with end-of-sequence when the pad id is 0
-            let ids = result.map { $0.tokens + Array(repeating: 95, count: width - $0.tokens.count) }
-            return (ids, result.map(\.score))
-        }
-        var iterator = try TokenIterator(decoder: decoder, prompts: prompts, parameters: params)
-        return (try iterator.run().map { $0 + Array(repeating: 0, count: width - $0.count) }, [])
+        try runModelCase(fixtureCase, decoder: decoder, eos: 95, pad: 0)
     }
 
     @Test("first logits match transformers", arguments: caseNames)

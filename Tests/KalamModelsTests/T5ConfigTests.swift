@@ -33,6 +33,15 @@ import Testing
         #expect(try T5Config.decode(json: try config.jsonData()) == config)
     }
 
+    @Test func floatsAreWrittenAsFloats() throws {
+        // transformers' strict T5Config rejects `"initializer_factor": 1`.
+        let text = String(decoding: try T5Config(dropoutRate: 0).jsonData(), as: UTF8.self)
+        #expect(text.contains("\"initializer_factor\" : 1.0,"))
+        #expect(text.contains("\"dropout_rate\" : 0.0,"))
+        #expect(text.contains("\"d_model\" : 512,"))
+        #expect(try T5Config.decode(json: Data(text.utf8)).initializerFactor == 1)
+    }
+
     @Test func transformers5ScaleKeyWins() throws {
         var object = try ModelFixtures.configObject("t5_v1_1")
         object["tie_word_embeddings"] = true

@@ -164,7 +164,7 @@ public struct PerceptronTrainer: Sendable {
 }
 
 /// SplitMix64: a small seeded generator for the trainer's shuffle.
-struct SplitMix64: RandomNumberGenerator {
+private struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }

@@ -1,1 +1,0 @@
-// The KalamNN module. Its types live in files named after them.

@@ -1,1 +1,0 @@
-// Tests for KalamCLI live in this folder, one file per type.

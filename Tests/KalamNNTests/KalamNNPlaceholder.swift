@@ -1,1 +1,0 @@
-// Tests for KalamNN live in this folder, one file per type.
