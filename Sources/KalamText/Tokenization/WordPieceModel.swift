@@ -88,7 +88,7 @@ struct PieceTable: Sendable {
     private var ids: [Int32]
     private var starts: [Int32]
     private var lengths: [Int32]
-    private var arena: [UInt32] = []
+    private var arena: [UInt32]
     private let mask: Int
     /// Longest piece, in scalars.
     private(set) var maxLength = 0
@@ -98,39 +98,64 @@ struct PieceTable: Sendable {
     @inline(__always) static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: (h ^ (h >> 29)) &* 0x9E37_79B9_7F4A_7C15 >> 16) }
 
     init(_ idToToken: [String], prefix: String) {
-        var n = 16
-        while n < idToToken.count * 4 { n <<= 1 }
-        mask = n - 1
-        hashes = [UInt64](repeating: 0, count: n)
-        ids = [Int32](repeating: -1, count: n)
-        starts = [Int32](repeating: 0, count: n)
-        lengths = [Int32](repeating: 0, count: n)
         let p = prefix.unicodeScalars.map(\.value)
-        var scalars: [UInt32] = []
+        // First pass: every piece's scalars into the arena, with its hash and flag.
+        var arena: [UInt32] = []
+        arena.reserveCapacity(idToToken.count * 8)
+        var pieces: [(hash: UInt64, id: Int32, start: Int32, length: Int32)] = []
+        pieces.reserveCapacity(idToToken.count * 2)
+        var maxLength = 0
         for (id, token) in idToToken.enumerated() where !token.isEmpty {
-            scalars.removeAll(keepingCapacity: true)
-            for u in token.unicodeScalars { scalars.append(u.value) }
-            insert(scalars[...], Int32(id), continuation: false)
-            if !p.isEmpty, scalars.count > p.count, Array(scalars[0..<p.count]) == p {
-                insert(scalars[p.count...], Int32(id), continuation: true)
+            let start = arena.count
+            var h = Self.seed(false)
+            for u in token.unicodeScalars { arena.append(u.value); h = Self.step(h, u.value) }
+            let n = arena.count - start
+            pieces.append((h, Int32(id), Int32(start), Int32(n)))
+            maxLength = max(maxLength, n)
+            if !p.isEmpty, n > p.count {
+                var isContinuation = true
+                for k in 0..<p.count where arena[start + k] != p[k] { isContinuation = false; break }
+                if isContinuation {
+                    var hc = Self.seed(true)
+                    for k in (start + p.count)..<arena.count { hc = Self.step(hc, arena[k]) }
+                    pieces.append((hc, Int32(id), Int32(start + p.count), Int32(n - p.count) | Int32.min))
+                }
             }
         }
-    }
-
-    private mutating func insert(_ piece: ArraySlice<UInt32>, _ id: Int32, continuation: Bool) {
-        var h = Self.seed(continuation)
-        for v in piece { h = Self.step(h, v) }
-        let flag: Int32 = continuation ? Int32.min : 0
-        var i = Self.slot(h) & mask
-        while ids[i] >= 0 {
-            if hashes[i] == h && lengths[i] == (Int32(piece.count) | flag) && Array(arena[Int(starts[i])..<Int(starts[i]) + piece.count]) == Array(piece) {
-                return  // the first id wins, as in a dictionary built in id order
+        // Second pass: open addressing; the first (lowest) id of equal pieces wins.
+        var size = 16
+        while size < pieces.count * 2 { size <<= 1 }
+        mask = size - 1
+        var hashes = [UInt64](repeating: 0, count: size)
+        var ids = [Int32](repeating: -1, count: size)
+        var starts = [Int32](repeating: 0, count: size)
+        var lengths = [Int32](repeating: 0, count: size)
+        let m = mask
+        arena.withUnsafeBufferPointer { a in
+            hashes.withUnsafeMutableBufferPointer { hs in
+                ids.withUnsafeMutableBufferPointer { is_ in
+                    starts.withUnsafeMutableBufferPointer { ss in
+                        lengths.withUnsafeMutableBufferPointer { ls in
+                            outer: for piece in pieces {
+                                var i = Self.slot(piece.hash) & m
+                                let count = Int(piece.length & Int32.max)
+                                while is_[i] >= 0 {
+                                    if hs[i] == piece.hash && ls[i] == piece.length {
+                                        var same = true
+                                        for k in 0..<count where a[Int(ss[i]) + k] != a[Int(piece.start) + k] { same = false; break }
+                                        if same { continue outer }
+                                    }
+                                    i = (i + 1) & m
+                                }
+                                hs[i] = piece.hash; is_[i] = piece.id; ss[i] = piece.start; ls[i] = piece.length
+                            }
+                        }
+                    }
+                }
             }
-            i = (i + 1) & mask
         }
-        hashes[i] = h; ids[i] = id; starts[i] = Int32(arena.count); lengths[i] = Int32(piece.count) | flag
-        arena.append(contentsOf: piece)
-        maxLength = max(maxLength, piece.count)
+        self.hashes = hashes; self.ids = ids; self.starts = starts; self.lengths = lengths
+        self.arena = arena; self.maxLength = maxLength
     }
 
     /// The id of `piece` (hash `h`), or nil.
