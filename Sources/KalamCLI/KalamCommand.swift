@@ -11,7 +11,7 @@ public struct KalamCommand: ParsableCommand {
         abstract: "Pretrain, adapt and decode transformer language models.",
         version: "0.1.0",
         subcommands: [DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
-                      EmbedCommand.self]
+                      EmbedCommand.self, TokenizerCommand.self]
     )
 
     public init() {}
