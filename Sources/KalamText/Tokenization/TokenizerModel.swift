@@ -35,6 +35,11 @@ public struct ModelOutput: Sendable {
         ids.append(id); starts.append(start); ends.append(end)
     }
 
+    /// Reserves room for `n` tokens.
+    public mutating func reserveCapacity(_ n: Int) {
+        ids.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
+    }
+
     /// Removes everything, keeping capacity.
     public mutating func removeAll() {
         ids.removeAll(keepingCapacity: true); starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)

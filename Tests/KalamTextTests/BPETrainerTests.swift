@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import KalamText
+
+@Suite("BPETrainer and WordPieceTrainer: same merges as HF's trainers")
+struct BPETrainerTests {
+    static let fixture = TokenizerFixtures.load("trainer.json")
+    static let corpus = TokenizerFixtures.strings(TokenizerFixtures.textsFile["train_corpus"]!)
+
+    static func vocabulary(_ v: JSONValue?) -> [String: Int] {
+        guard case let .object(pairs)? = v else { return [:] }
+        var out: [String: Int] = [:]
+        for (k, x) in pairs { if case let .int(i) = x { out[k] = i } }
+        return out
+    }
+    static func merges(_ v: JSONValue?) -> [[String]] {
+        TokenizerFixtures.array(v).map(TokenizerFixtures.strings)
+    }
+
+    @Test("byte-level BPE (vocab 600, min frequency 2, special tokens, byte alphabet) equals HF")
+    func byteLevel() throws {
+        let trainer = BPETrainer(vocabSize: 600, minFrequency: 2, specialTokens: ["<|endoftext|>", "<pad>"],
+                                 initialAlphabet: ByteAlphabet.alphabet)
+        let tok = try trainer.trainTokenizer(Self.corpus, preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false))
+        let model = try #require(tok.model as? BPEModel)
+        let expected = Self.fixture["byte_level"]!
+        #expect(model.merges.map { [$0.0, $0.1] } == Self.merges(expected["merges"]))
+        #expect(model.vocabulary == Self.vocabulary(expected["vocab"]))
+        #expect(model.vocabulary.count == 600)
+        // The trained tokenizer round-trips text, Persian included.
+        for line in Self.corpus.prefix(20) { #expect(try tok.decode(tok.encode(line).ids) == line) }
+    }
+
+    @Test("character BPE after NFKC + lowercase and Whitespace, min frequency 0, equals HF")
+    func whitespaceChars() throws {
+        let trainer = BPETrainer(vocabSize: 300, minFrequency: 0, specialTokens: ["[UNK]"])
+        let tok = try trainer.trainTokenizer(Self.corpus,
+                                             normalizer: NormalizerSequence([UnicodeNormalizer(.nfkc), LowercaseNormalizer()]),
+                                             preTokenizer: WhitespacePreTokenizer(), unkToken: "[UNK]")
+        let model = try #require(tok.model as? BPEModel)
+        let expected = Self.fixture["whitespace_chars"]!
+        #expect(model.merges.map { [$0.0, $0.1] } == Self.merges(expected["merges"]))
+        #expect(model.vocabulary == Self.vocabulary(expected["vocab"]))
+    }
+
+    @Test("WordPiece: same specials, alphabet and size as HF; differences only where HF's numbering of ## symbols breaks ties")
+    func wordPiece() throws {
+        let trainer = WordPieceTrainer(vocabSize: 300, minFrequency: 1)
+        let tok = try trainer.trainTokenizer(Self.corpus)
+        let model = try #require(tok.model as? WordPieceModel)
+        let hf = Self.vocabulary(Self.fixture["wordpiece"]!["vocab"])
+        #expect(model.vocabulary.count == hf.count)
+        for s in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] { #expect(model.vocabulary[s] == hf[s]) }
+        let singles = { (v: [String: Int]) in Set(v.keys.filter { $0.unicodeScalars.count == 1 }) }
+        #expect(singles(model.vocabulary) == singles(hf))
+        let shared = Set(model.vocabulary.keys).intersection(hf.keys).count
+        #expect(Double(shared) / Double(hf.count) > 0.9)
+        // Same corpus, same result: Kalam's numbering is deterministic.
+        let again = try trainer.trainTokenizer(Self.corpus)
+        #expect((again.model as? WordPieceModel)?.vocabulary == model.vocabulary)
+        #expect(try tok.decode(tok.encode("the cat sat on the mat").ids, skipSpecialTokens: true) == "the cat sat on the mat")
+    }
+
+    @Test("tie-break: equal counts go to the smaller (left id, right id) pair; min frequency stops training")
+    func tieBreak() throws {
+        // "ab" and "cd" both occur twice; a < c in the alphabet, so (a, b) is merged first.
+        let counts: [[UInt32]: Int] = [Array("ab".unicodeScalars.map(\.value)): 2, Array("cd".unicodeScalars.map(\.value)): 2,
+                                       Array("ef".unicodeScalars.map(\.value)): 1]
+        let r = try BPETrainer(vocabSize: 100, minFrequency: 2).train(wordCounts: counts)
+        #expect(r.merges.map { [$0.0, $0.1] } == [["a", "b"], ["c", "d"]])
+        #expect(r.vocabulary["ab"] == 6 && r.vocabulary["cd"] == 7 && r.vocabulary["ef"] == nil)
+        let capped = try BPETrainer(vocabSize: 7, minFrequency: 0).train(wordCounts: counts)
+        #expect(capped.merges.count == 1 && capped.vocabulary.count == 7)
+    }
+}
