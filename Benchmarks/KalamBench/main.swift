@@ -4,6 +4,7 @@
 //   .build/release/KalamBench engine --case tiny --reps 3     (see EngineBench.swift)
 //   .build/release/KalamBench pos run FILE 5                  (see POSBench.swift, Benchmarks/pos/run.sh)
 //   .build/release/KalamBench models [ROUNDS] [CASES]         (see ModelTrainingBench.swift; runs pytorch_bench.py itself)
+//   .build/release/KalamBench train --case tiny --reps 3      (see TrainBench.swift, Benchmarks/train/)
 
 import Foundation
 
@@ -21,6 +22,13 @@ case "pos":
         try POSBench.main(Array(arguments.dropFirst()))
     } catch {
         FileHandle.standardError.write(Data("KalamBench pos: \(error)\n".utf8))
+        exit(1)
+    }
+case "train":
+    do {
+        try TrainBench.run(Array(arguments.dropFirst()))
+    } catch {
+        FileHandle.standardError.write(Data("KalamBench train: \(error)\n".utf8))
         exit(1)
     }
 case "models":
@@ -43,5 +51,6 @@ default:
     print("usage: KalamBench engine [--case tiny|small|sgemm] [--reps N] [--warmup N] [--steps N]")
     print("       KalamBench pos dump FILE [SENTENCES] | pos run FILE [REPEATS]")
     print("       KalamBench models [ROUNDS] [train_hf_gpt2_tiny,train_hf_bert_mlm,train_hf_t5] | models-profile")
+    print("       KalamBench train --case tiny|small [--reps N] [--target-rep-s S]")
     print("Benchmarks/engine/engine_bench.py and Benchmarks/pos/run.sh run them side by side with Python.")
 }
