@@ -61,6 +61,27 @@ struct BPETrainerTests {
         #expect(try tok.decode(tok.encode("the cat sat on the mat").ids, skipSpecialTokens: true) == "the cat sat on the mat")
     }
 
+    @Test("byte-level BPE on the installed corpora (KJV lines + Hafez, vocab 1500) gives HF's merges and vocabulary")
+    func installedCorpora() throws {
+        let expected = try #require(Self.fixture["corpus_byte_level"])
+        guard expected["merges"] != nil else { Issue.record("the fixture was made without the corpora"); return }
+        let kjv = try #require(TokenizerFixtures.corpusLines("kjv"), "corpus kjv is not installed")
+        let hafez = try #require(TokenizerFixtures.corpusLines("hafez"), "hafez is not installed")
+        let lines = kjv + hafez
+        guard TokenizerFixtures.fnv1a(Array(lines.joined(separator: "\n").utf8).map(Int.init)) == TokenizerFixtures.string(expected["text_fnv"]) else {
+            print("note: installed corpora differ from the fixture's; rerun scripts/fixtures/tokenizers.py")
+            return
+        }
+        let trainer = BPETrainer(vocabSize: 1500, minFrequency: 2, specialTokens: ["<|endoftext|>"], initialAlphabet: ByteAlphabet.alphabet)
+        let counts = WordCounter.count(lines, normalizer: nil, preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false))
+        let r = try trainer.train(wordCounts: counts.counts)
+        #expect(r.merges.count == TokenizerFixtures.ints(.array([expected["merges"]!]))[0])
+        let merged = r.merges.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
+        #expect(TokenizerFixtures.fnv1a(Array(merged.utf8).map(Int.init)) == TokenizerFixtures.string(expected["merges_fnv"]))
+        let byId = r.vocabulary.sorted { $0.value < $1.value }.map(\.key).joined(separator: "\n")
+        #expect(TokenizerFixtures.fnv1a(Array(byId.utf8).map(Int.init)) == TokenizerFixtures.string(expected["vocab_fnv"]))
+    }
+
     @Test("tie-break: equal counts go to the smaller (left id, right id) pair; min frequency stops training")
     func tieBreak() throws {
         // "ab" and "cd" both occur twice; a < c in the alphabet, so (a, b) is merged first.
