@@ -90,6 +90,9 @@ struct BPETrainerTests {
         let r = try BPETrainer(vocabSize: 100, minFrequency: 2).train(wordCounts: counts)
         #expect(r.merges.map { [$0.0, $0.1] } == [["a", "b"], ["c", "d"]])
         #expect(r.vocabulary["ab"] == 6 && r.vocabulary["cd"] == 7 && r.vocabulary["ef"] == nil)
+        // Values that are not Unicode scalars (a surrogate) are ignored rather than trapping.
+        let odd = try BPETrainer(vocabSize: 100).train(wordCounts: [[0x61, 0xD800, 0x62]: 3])
+        #expect(odd.vocabulary == ["a": 0, "b": 1, "ab": 2])
         let capped = try BPETrainer(vocabSize: 7, minFrequency: 0).train(wordCounts: counts)
         #expect(capped.merges.count == 1 && capped.vocabulary.count == 7)
     }
