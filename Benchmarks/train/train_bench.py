@@ -41,8 +41,19 @@ def run_pytorch(case, reps, python):
     return dict(reps=row["reps"], median=row["median"], maxrss_mb=r["maxrss_mb"])
 
 
-def run_kalam(case, reps, binary):
+def cpu_coretype():
+    """OpenBLAS 0.3.21 may not recognise a virtual CPU and fall back to its generic Prescott kernels."""
+    try:
+        flags = open("/proc/cpuinfo").read().split()
+    except OSError:
+        return None
+    return "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
+
+
+def run_kalam(case, reps, binary, coretype):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "2"))
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
     p = subprocess.run([str(binary), "train", "--case", case, "--reps", str(reps)], check=True,
                        capture_output=True, text=True, env=env)
     line = [l for l in p.stdout.splitlines() if l.startswith("{")][-1]
@@ -56,7 +67,11 @@ def main():
     ap.add_argument("--cases", default="tiny,small")
     ap.add_argument("--binary", default=str(ROOT / ".build/release/KalamBench"))
     ap.add_argument("--json", help="write all measurements here")
+    ap.add_argument("--openblas-coretype", default=os.environ.get("OPENBLAS_CORETYPE", "auto"),
+                    help="OPENBLAS_CORETYPE for the Kalam side: auto (from the CPU flags), none, or a name")
     args = ap.parse_args()
+    coretype = {"auto": cpu_coretype(), "none": None}.get(args.openblas_coretype, args.openblas_coretype)
+    print(f"# Kalam's OPENBLAS_CORETYPE={coretype}", flush=True)
     cases = [c for c in args.cases.split(",") if c]
     results = {c: dict(kalam=[], pytorch=[], kalam_rss=[], pytorch_rss=[]) for c in cases}
     for rnd in range(args.rounds):
@@ -66,7 +81,7 @@ def main():
                 if who == "pytorch":
                     r = run_pytorch(case, args.reps, sys.executable)
                 else:
-                    r = run_kalam(case, args.reps, args.binary)
+                    r = run_kalam(case, args.reps, args.binary, coretype)
                 results[case][who] += r["reps"]
                 results[case][who + "_rss"].append(r["maxrss_mb"])
                 print(f"round {rnd + 1} {case:5s} {who:7s} median {r['median']:9.0f} tok/s  "

@@ -109,6 +109,18 @@ public struct PretrainCommand: ParsableCommand {
             throw TrainingError.unknownPreset(name: preset, known: GPT2Preset.allCases.map(\.rawValue))
         }
         let outURL = URL(fileURLWithPath: out, isDirectory: true)
+        // Settle resuming before the (slow) data preparation.
+        let checkpoints = outURL.appendingPathComponent("checkpoints", isDirectory: true)
+        let resumeFrom: URL?
+        if resume {
+            resumeFrom = try CheckpointStore.resolve(checkpoints)
+        } else {
+            resumeFrom = nil
+            if let existing = CheckpointStore(directory: checkpoints, keep: 1).latest {
+                throw TrainingError.invalidOption(name: "--out", value: out,
+                                                  reason: "already holds checkpoint \(existing.lastPathComponent); add --resume to continue it or choose another folder")
+            }
+        }
         let documents = try CorpusCatalog.documents(corpus)
         let savedTokenizer = outURL.appendingPathComponent("tokenizer.json")
         let tok: PipelineTokenizer
@@ -145,16 +157,6 @@ public struct PretrainCommand: ParsableCommand {
         options.seed = seed
         let trainer = try Trainer(model: model, objective: CausalLMObjective(model: model), train: data.train,
                                   validation: data.validation, configuration: options, runDirectory: outURL)
-        let resumeFrom: URL?
-        if resume {
-            resumeFrom = try CheckpointStore.resolve(outURL.appendingPathComponent("checkpoints", isDirectory: true))
-        } else {
-            resumeFrom = nil
-            if let existing = trainer.checkpointStore?.latest {
-                throw TrainingError.invalidOption(name: "--out", value: out,
-                                                  reason: "already holds checkpoint \(existing.lastPathComponent); add --resume to continue it or choose another folder")
-            }
-        }
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         if !reuseTokenizer { try TokenizerJSON.save(tok, to: savedTokenizer) }
         let configData = try config.jsonData()

@@ -115,7 +115,11 @@ public final class Trainer {
 
     /// Trains until ``TrainerConfiguration/steps``, early stopping, an interrupt, or `stopAfter` steps
     /// in total; saves a checkpoint at the end (when there is a run directory).
-    /// - Parameter resumeFrom: a checkpoint (or a run folder) to continue from.
+    /// - Parameters:
+    ///   - resumeFrom: a checkpoint (or a run folder) to continue from.
+    ///   - stopAfter: stop once this many steps have been taken in total (the schedule still spans
+    ///     ``TrainerConfiguration/steps``), as an interrupted run would; resuming later continues the
+    ///     same curve.
     public func run(resumeFrom: URL? = nil, stopAfter: Int? = nil) throws -> TrainingResult {
         if let resumeFrom { try restore(from: CheckpointStore.resolve(resumeFrom)) }
         if let dir = runDirectory {
