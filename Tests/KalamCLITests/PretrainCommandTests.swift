@@ -232,4 +232,42 @@ enum PretrainFixture {
         let after = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).sorted()
         #expect(after == ["step-00000004", "step-00000006"])
     }
+
+    @Test(.enabled(if: PretrainFixture.kalamBinary != nil, "the kalam binary was not built next to the tests"))
+    func ctrlCSavesACheckpointAndExitsCleanly() throws {
+        let dir = try PretrainFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (corpus, preset) = try PretrainFixture.write(into: dir)
+        let out = dir.appendingPathComponent("run")
+        let base = PretrainFixture.arguments(corpus: corpus, preset: preset, out: out, steps: 100_000)
+
+        let process = Process()
+        process.executableURL = PretrainFixture.kalamBinary
+        process.arguments = ["pretrain"] + base
+        let errors = Pipe(), output = Pipe()
+        process.standardError = errors
+        process.standardOutput = output
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !seen.contains("step 3/"), Date() < deadline, process.isRunning {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { usleep(50_000) } else { seen += String(decoding: chunk, as: UTF8.self) }
+        }
+        #expect(seen.contains("step 3/"))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("interrupted at step "))
+
+        let latest = try CheckpointStore.resolve(out)
+        let state = try Trainer.readState(from: latest)
+        #expect(state.step >= 3 && state.step < 100_000)
+        #expect(state.losses.count == state.step)
+        #expect(latest.lastPathComponent == CheckpointStore.name(step: state.step))
+        let records = try MetricsLog.read(out.appendingPathComponent("metrics.jsonl"))
+        #expect(records.last?.extra?["stop_reason"] == "interrupted")
+    }
 }
