@@ -53,8 +53,10 @@ struct BPETrainerTests {
         for s in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] { #expect(model.vocabulary[s] == hf[s]) }
         let singles = { (v: [String: Int]) in Set(v.keys.filter { $0.unicodeScalars.count == 1 }) }
         #expect(singles(model.vocabulary) == singles(hf))
+        // Two HF runs on this corpus share 90-96% of their tokens (HF's `##` numbering follows hash-map
+        // order); Kalam shares 92-95% with HF runs, so 85% leaves room for a regenerated fixture.
         let shared = Set(model.vocabulary.keys).intersection(hf.keys).count
-        #expect(Double(shared) / Double(hf.count) > 0.9)
+        #expect(Double(shared) / Double(hf.count) > 0.85)
         // Same corpus, same result: Kalam's numbering is deterministic.
         let again = try trainer.trainTokenizer(Self.corpus)
         #expect((again.model as? WordPieceModel)?.vocabulary == model.vocabulary)
