@@ -53,8 +53,10 @@ struct BPETrainerTests {
         for s in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] { #expect(model.vocabulary[s] == hf[s]) }
         let singles = { (v: [String: Int]) in Set(v.keys.filter { $0.unicodeScalars.count == 1 }) }
         #expect(singles(model.vocabulary) == singles(hf))
+        // Two HF runs on this corpus share 90-96% of their tokens (HF's `##` numbering follows hash-map
+        // order); Kalam shares 92-95% with HF runs, so 85% leaves room for a regenerated fixture.
         let shared = Set(model.vocabulary.keys).intersection(hf.keys).count
-        #expect(Double(shared) / Double(hf.count) > 0.9)
+        #expect(Double(shared) / Double(hf.count) > 0.85)
         // Same corpus, same result: Kalam's numbering is deterministic.
         let again = try trainer.trainTokenizer(Self.corpus)
         #expect((again.model as? WordPieceModel)?.vocabulary == model.vocabulary)
@@ -90,6 +92,9 @@ struct BPETrainerTests {
         let r = try BPETrainer(vocabSize: 100, minFrequency: 2).train(wordCounts: counts)
         #expect(r.merges.map { [$0.0, $0.1] } == [["a", "b"], ["c", "d"]])
         #expect(r.vocabulary["ab"] == 6 && r.vocabulary["cd"] == 7 && r.vocabulary["ef"] == nil)
+        // Values that are not Unicode scalars (a surrogate) are ignored rather than trapping.
+        let odd = try BPETrainer(vocabSize: 100).train(wordCounts: [[0x61, 0xD800, 0x62]: 3])
+        #expect(odd.vocabulary == ["a": 0, "b": 1, "ab": 2])
         let capped = try BPETrainer(vocabSize: 7, minFrequency: 0).train(wordCounts: counts)
         #expect(capped.merges.count == 1 && capped.vocabulary.count == 7)
     }

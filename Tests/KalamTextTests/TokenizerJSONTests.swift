@@ -88,6 +88,12 @@ struct TokenizerJSONTests {
                 throw TokenizerError.fileUnreadable(path: path, reason: "")
             }
         }
+        #expect(throws: TokenizerError.wrongJSONType(path: "added_tokens[0].id", expected: "an id from 0 to 49999999")) {
+            try parse(#"{"added_tokens": [{"id": -3, "content": "[X]"}], "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#)
+        }
+        #expect(throws: TokenizerError.invalidArgument("token id 900000000 is too large (limit 50000000)")) {
+            try parse(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 900000000}}}"#)
+        }
         let ok = try parse(Self.minimal)
         #expect(ok.encode("a").ids == [1])
     }

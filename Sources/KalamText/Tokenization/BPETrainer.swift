@@ -70,7 +70,7 @@ public struct BPETrainer: Sendable {
 
         // Alphabet.
         var alphabet: [UInt32: Int] = [:]
-        for (w, c) in wordCounts { for v in w { alphabet[v, default: 0] += c } }
+        for (w, c) in wordCounts { for v in w where Unicode.Scalar(v) != nil { alphabet[v, default: 0] += c } }
         for s in initialAlphabet { for u in s.unicodeScalars { alphabet[u.value] = Int.max } }
         var kept = alphabet.map { ($0.key, $0.value) }
         if let limit = limitAlphabet, kept.count > limit {
@@ -89,7 +89,8 @@ public struct BPETrainer: Sendable {
         for w in sortedWords {
             var ids: [Int32] = []
             for (k, v) in w.enumerated() {
-                var s = String(Character(Unicode.Scalar(v)!))
+                guard let u = Unicode.Scalar(v) else { continue }
+                var s = String(Character(u))
                 guard w2id[s] != nil else { continue }
                 if k > 0, let p = continuingSubwordPrefix { s = p + s }
                 if k == w.count - 1, let x = endOfWordSuffix { s += x }

@@ -31,11 +31,14 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
                 decoder: (any TokenDecoder)? = nil, addedTokens: [AddedToken] = [],
                 truncation: Truncation? = nil, padding: Padding? = nil) {
         self.normalizer = normalizer; self.preTokenizer = preTokenizer; self.model = model
-        self.postProcessor = postProcessor; self.decoder = decoder; self.addedTokens = addedTokens
+        self.postProcessor = postProcessor; self.decoder = decoder
         self.truncation = truncation; self.padding = padding
+        // Added tokens with impossible ids (negative or absurdly large) are ignored.
+        let addedTokens = addedTokens.filter { $0.id >= 0 && $0.id < maxVocabularyId }
+        self.addedTokens = addedTokens
         added = AddedVocabulary(addedTokens)
         var table = (0..<model.vocabularySize).map { model.token(of: $0) ?? "" }
-        for t in addedTokens {
+        for t in addedTokens where t.id >= 0 && t.id < maxVocabularyId {
             if t.id >= table.count { table += Array(repeating: "", count: t.id + 1 - table.count) }
             table[t.id] = t.content
         }
