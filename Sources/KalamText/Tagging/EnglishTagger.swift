@@ -34,15 +34,17 @@ public struct EnglishTagger: PartOfSpeechTagger {
 
     /// Splits tokens into sentences: after `.`, `!` or `?` tokens, and where a line break separates tokens.
     static func sentenceRanges(_ tokens: [WordToken], in text: String) -> [Range<Int>] {
-        var breaks = Set<Int>()  // scalar offsets of line breaks
-        for (i, s) in text.unicodeScalars.enumerated() where s == "\n" || s == "\r" { breaks.insert(i) }
+        var breaks: [Int] = []  // scalar offsets of line breaks, ascending
+        for (i, s) in text.unicodeScalars.enumerated() where s == "\n" || s == "\r" { breaks.append(i) }
         var ranges: [Range<Int>] = []
         var start = 0
+        var nextBreak = 0
         for i in tokens.indices {
             let t = tokens[i]
             var end = t.kind == .punctuation && t.text.unicodeScalars.contains { $0 == "." || $0 == "!" || $0 == "?" }
-            if !end, i + 1 < tokens.count, !breaks.isEmpty {
-                end = (t.end..<tokens[i + 1].start).contains { breaks.contains($0) }
+            while nextBreak < breaks.count && breaks[nextBreak] < t.end { nextBreak += 1 }
+            if !end, i + 1 < tokens.count, nextBreak < breaks.count {
+                end = breaks[nextBreak] < tokens[i + 1].start
             }
             if end {
                 ranges.append(start..<(i + 1))

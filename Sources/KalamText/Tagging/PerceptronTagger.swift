@@ -34,7 +34,8 @@ public struct PerceptronTagger: Sendable {
     private let prev2Rows: [Int32]
     private let pairRows: [Int32]  // (prev * (C + 1) + prev2)
     private let boundary: (wm1: Int32, wm2: Int32, wp1: Int32, wp2: Int32)
-    private let entries: [String: WordEntry]
+    private let table: WordTable
+    private let entryList: [WordEntry]
     private let prevWordRows: [Int32]
     private let affixRows: AffixRows
 
@@ -139,7 +140,9 @@ public struct PerceptronTagger: Sendable {
         self.prev2Rows = prev2
         self.pairRows = pair
         self.boundary = boundary
-        self.entries = entries
+        let words = entries.keys.sorted()
+        self.table = WordTable(keys: words)
+        self.entryList = words.map { entries[$0] ?? WordEntry() }
         self.prevWordRows = prevWord
         self.affixRows = affixes
     }
@@ -203,12 +206,38 @@ public struct PerceptronTagger: Sendable {
         return (upper ? 2 : 0) + (digit ? 1 : 0)
     }
 
-    private func entry(for lower: String, cache: inout [String: WordEntry]) -> WordEntry {
-        if let e = entries[lower] { return e }
+    /// The entry and `shape` index of a word; unknown words get their affix rows computed (and cached).
+    @inline(__always) private func resolve(_ word: String, cache: inout [String: WordEntry]) -> (WordEntry, Int) {
+        var word = word
+        // Fast path: ASCII words are hashed and compared lower-cased in place.
+        let fast: (index: Int, shape: Int)? = word.withUTF8 { buffer in
+            var upper = false, digit = false
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in buffer {
+                if b >= 0x80 { return nil }
+                let l = b &- 0x41 < 26 ? b &+ 32 : b
+                if b &- 0x30 < 10 { digit = true }
+                h = (h ^ UInt64(l)) &* 0x0000_0100_0000_01b3
+            }
+            if let first = buffer.first, first &- 0x41 < 26 { upper = true }
+            return (table.find(hash: h, buffer, lowercaseASCII: true), (upper ? 2 : 0) + (digit ? 1 : 0))
+        }
+        if let fast {
+            if fast.index >= 0 { return (entryList[fast.index], fast.shape) }
+            return (unknownEntry(Self.lowercase(word), cache: &cache), fast.shape)
+        }
+        let lower = word.lowercased()
+        let shape = Self.shapeIndex(word)
+        let index = table.find(lower)
+        if index >= 0 { return (entryList[index], shape) }
+        return (unknownEntry(lower, cache: &cache), shape)
+    }
+
+    private func unknownEntry(_ lower: String, cache: inout [String: WordEntry]) -> WordEntry {
         if let e = cache[lower] { return e }
         var e = WordEntry()
         Self.fillAffixes(&e, lower: lower, affixRows)
-        cache[lower] = e
+        if cache.count < 1 << 20 { cache[lower] = e }
         return e
     }
 
@@ -223,8 +252,13 @@ public struct PerceptronTagger: Sendable {
         if n == 0 { return [] }
         let c = classCount
         var info = [WordEntry]()
+        var shapes = [Int](repeating: 0, count: n)
         info.reserveCapacity(n)
-        for word in words { info.append(entry(for: Self.lowercase(word), cache: &cache)) }
+        for (i, word) in words.enumerated() {
+            let (entry, shape) = resolve(word, cache: &cache)
+            info.append(entry)
+            shapes[i] = shape
+        }
         var out = [Int](repeating: 0, count: n)
         var scores = [Double](repeating: 0, count: c)
         var prev = c, prev2 = c  // <s>
@@ -246,7 +280,7 @@ public struct PerceptronTagger: Sendable {
                         add(e.suf2)
                         add(e.suf1)
                         add(e.pre1)
-                        add(shapeRows[Self.shapeIndex(words[i])])
+                        add(shapeRows[shapes[i]])
                         add(e.word)
                         add(prevRows[prev])
                         add(prev2Rows[prev2])
@@ -291,6 +325,7 @@ public struct PerceptronTagger: Sendable {
 
     /// Whether the model's training data contained `word` (case-insensitively).
     public func isKnown(_ word: String) -> Bool {
-        entries[Self.lowercase(word)]?.known ?? false
+        let index = table.find(Self.lowercase(word))
+        return index >= 0 && entryList[index].known
     }
 }
