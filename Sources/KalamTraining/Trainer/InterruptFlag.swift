@@ -4,8 +4,8 @@ import Foundation
 /// Turns SIGINT (Ctrl-C) into a flag the training loop checks between steps, so an interrupted run
 /// saves a checkpoint and exits cleanly instead of dying mid-step.
 ///
-/// While installed, the default SIGINT action is ignored and a `DispatchSource` sets ``isSet``; a
-/// second Ctrl-C while the flag is already set exits at once (status 130).
+/// While installed, the default SIGINT action is ignored and a `DispatchSource` sets ``isSet``; the
+/// first SIGINT restores the default action, so a second Ctrl-C ends a process that does not stop.
 public final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
@@ -31,9 +31,8 @@ public final class InterruptFlag: @unchecked Sendable {
         signal(SIGINT, SIG_IGN)
         let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
         s.setEventHandler { [weak self] in
-            guard let self else { return }
-            if self.isSet { exit(130) }
-            self.set()
+            self?.set()
+            signal(SIGINT, SIG_DFL)
         }
         s.resume()
         source = s
