@@ -130,8 +130,20 @@ def torch_sgemm(reps):
     return rows
 
 
-def kalam(binary, case, reps, warmup, threads):
+def auto_coretype():
+    """OpenBLAS 0.3.21 (Debian 12) names this machine's virtual "Intel Xeon Processor" `Prescott` and runs
+    its SSE3 kernels, 4x slower than its AVX-512 ones; pick the kernel from the CPU flags instead."""
+    try:
+        flags = next(l for l in open("/proc/cpuinfo") if l.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return None
+    return "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
+
+
+def kalam(binary, case, reps, warmup, threads, coretype):
     env = dict(os.environ, KALAM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
     out = subprocess.run([binary, "engine", "--case", case, "--reps", str(reps), "--warmup", str(warmup)],
                          env=env, check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
@@ -145,18 +157,22 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--binary", default=str(ROOT / ".build" / "release" / "KalamBench"))
+    ap.add_argument("--openblas-coretype", default=os.environ.get("OPENBLAS_CORETYPE", "auto"),
+                    help="OPENBLAS_CORETYPE for the Kalam side: auto (from the CPU flags), none, or a name")
     ap.add_argument("--json", help="write all values here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    coretype = {"auto": auto_coretype(), "none": None}.get(args.openblas_coretype, args.openblas_coretype)
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
-    print(f"# torch {torch.__version__}, {args.threads} threads each side, load average at start {load}")
+    print(f"# torch {torch.__version__}, {args.threads} threads each side, load average at start {load}, "
+          f"Kalam's OPENBLAS_CORETYPE={coretype}")
     values = {}  # label -> {"kalam": [...], "torch": [...], "unit": ...}
     for r in range(args.rounds):
         for case in args.cases.split(","):
             for side in ("kalam", "torch"):
                 if side == "kalam":
-                    rows = kalam(args.binary, case, args.reps, args.warmup, args.threads)
+                    rows = kalam(args.binary, case, args.reps, args.warmup, args.threads, coretype)
                 elif case == "sgemm":
                     rows = torch_sgemm(args.reps)
                 else:

@@ -10,7 +10,8 @@ public struct KalamCommand: ParsableCommand {
         commandName: "kalam",
         abstract: "Pretrain, adapt and decode transformer language models.",
         version: "0.1.0",
-        subcommands: [DataCommand.self, GenerateCommand.self, TagCommand.self, EmbedCommand.self]
+        subcommands: [DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
+                      EmbedCommand.self, TokenizerCommand.self]
     )
 
     public init() {}

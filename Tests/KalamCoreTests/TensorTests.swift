@@ -101,3 +101,15 @@ import Testing
         #expect(Array(full.scalars.prefix(2)) == Array(v.scalars.prefix(2)))
     }
 }
+
+@Suite struct SafeTensorsTensorTests {
+    @Test func tensorsRoundTripThroughAFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-tensor-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let a = try Tensor([1, -2, 3.5, 0, 1e-8, 6], shape: [2, 3])
+        try SafeTensors.write([(name: "a", tensor: a.transposed())], to: url)
+        let back = try SafeTensorsFile(contentsOf: url).tensor("a")
+        #expect(back.shape == [3, 2])
+        #expect(back.scalars == [1, 0, -2, 1e-8, 3.5, 6])
+    }
+}

@@ -65,6 +65,32 @@ import KalamCore
         }
     }
 
+    @Test func untiedGPT2HeadIsSavedAndTokenizerFilesAreCopied() throws {
+        var config = try GPT2Config.load(from: ModelFixtures.directory("gpt2"))
+        config.tieWordEmbeddings = false
+        let model = try GPT2LMHeadModel(config: config, seed: 5)
+        #expect(model.namedParameters.last?.key == "lm_head.weight")
+        #expect(model.tiedAliases.isEmpty)
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-tok-\(UUID().uuidString)")
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-save-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: source)
+            try? FileManager.default.removeItem(at: target)
+        }
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("{\"model\": {}}".utf8).write(to: source.appendingPathComponent("tokenizer.json"))
+        try Data("[PAD]\n".utf8).write(to: source.appendingPathComponent("vocab.txt"))
+        try model.save(to: target, tokenizerFrom: source)
+        #expect(try Data(contentsOf: target.appendingPathComponent("tokenizer.json")) == Data("{\"model\": {}}".utf8))
+        #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("vocab.txt").path))
+        let saved = try SafeTensorsFile(contentsOf: target.appendingPathComponent("model.safetensors"))
+        #expect(saved.names.contains("lm_head.weight"))
+        let reloaded = try GPT2LMHeadModel.load(from: target)
+        #expect(!reloaded.config.tieWordEmbeddings)
+        #expect(reloaded.parameter("lm_head.weight")!.scalars == model.parameter("lm_head.weight")!.scalars)
+        #expect(reloaded.parameter("lm_head.weight")!.scalars != reloaded.parameter("transformer.wte.weight")!.scalars)
+    }
+
     @Test func transformersLoadedWhatKalamSaved() throws {
         // Written by `scripts/fixtures/models.py --roundtrip` after a run with KALAM_WRITE_ROUNDTRIP=1.
         let url = ModelFixtures.root.appendingPathComponent("roundtrip/result.json")

@@ -115,8 +115,10 @@ public enum Kernels {
         if x < -87.3 { return 0 }
         if x > 88.7 { return .infinity }
         if x.isNaN { return x }
-        // x = n ln2 + r, |r| ≤ ln2/2
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        // x = n ln2 + r, |r| ≤ ln2/2. Adding and subtracting 1.5 · 2²³ rounds to the nearest integer
+        // (ties to even), exactly as `rounded(.toNearestOrEven)`, which compiles to a libm call here.
+        let shifter: Float = 12_582_912
+        let n = (x * 1.442_695_04 + shifter) - shifter
         let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6
         // e^r ≈ 1 + r + r²/2 + … + r⁶/720 (Horner)
         var p: Float = 1.388_888_9e-3

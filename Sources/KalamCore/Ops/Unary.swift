@@ -62,16 +62,33 @@ extension Tensor {
     }
 
     /// GELU with the tanh approximation (GPT-2's `gelu_new`, PyTorch's `approximate="tanh"`):
-    /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
+    /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`. The forward pass keeps the tanh values, so the
+    /// backward pass computes no transcendental function.
     public func geluTanh() -> Tensor {
-        mapRecorded("geluTanh", { x in
-            let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
-            return 0.5 * x * (1 + Kernels.tanh(u))
-        }, cost: 16) { g, x, _ in
-            let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
-            let t = Kernels.tanh(u)
-            let du = 0.797_884_56 * (1 + 3 * 0.044_715 * x * x)
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        let x = contiguous()
+        let out = Tensor(uninitializedShape: shape)
+        let tanhs = Tensor(uninitializedShape: shape)  // tanh(u), for backward
+        let xp = x.data, yp = out.data, tp = tanhs.data
+        Parallel.forRanges(count, costPerItem: 16) { r in
+            for i in r {
+                let v = xp[i]
+                let t = Kernels.tanh(0.797_884_56 * (v + 0.044_715 * v * v * v))
+                tp[i] = t
+                yp[i] = 0.5 * v * (1 + t)
+            }
+        }
+        let xd = x.detached()
+        return out.recording("geluTanh", [self]) { g in
+            let gx = Tensor(uninitializedShape: g.shape)
+            let gp = g.data, xp = xd.data, tp = tanhs.data, dp = gx.data
+            Parallel.forRanges(g.count, costPerItem: 8) { r in
+                for i in r {
+                    let v = xp[i], t = tp[i]
+                    let du = 0.797_884_56 * (1 + 3 * 0.044_715 * v * v)
+                    dp[i] = gp[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
+                }
+            }
+            return [gx]
         }
     }
 

@@ -35,11 +35,18 @@ struct AddedVocabulary: Sendable {
     let tokens: [AddedToken]
     private let patterns: [[UInt32]]
     private var firstScalars = Set<UInt32>()
+    private var firstASCII = [Bool](repeating: false, count: 128)
+
+    /// Whether there are no added tokens.
+    var isEmpty: Bool { tokens.isEmpty }
 
     init(_ tokens: [AddedToken]) {
         self.tokens = tokens
         patterns = tokens.map { $0.content.unicodeScalars.map(\.value) }
-        for p in patterns { if let f = p.first { firstScalars.insert(f) } }
+        for p in patterns {
+            guard let f = p.first else { continue }
+            if f < 128 { firstASCII[Int(f)] = true } else { firstScalars.insert(f) }
+        }
     }
 
     /// A piece of the input: either plain text or an added token.
@@ -62,7 +69,8 @@ struct AddedVocabulary: Sendable {
         var plainStart = 0
         var i = 0
         while i < s.count {
-            guard firstScalars.contains(s[i]) else { i += 1; continue }
+            let v = s[i]
+            guard v < 128 ? firstASCII[Int(v)] : (!firstScalars.isEmpty && firstScalars.contains(v)) else { i += 1; continue }
             var best = -1, bestLen = 0
             for (k, p) in patterns.enumerated() where p.count > bestLen && i + p.count <= s.count && s[i] == p[0] {
                 var same = true

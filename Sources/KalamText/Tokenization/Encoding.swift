@@ -45,6 +45,13 @@ public struct Encoding: Equatable, Sendable {
         specialTokensMask = []; wordIds = []; sequenceIds = []
     }
 
+    /// Reserves room for `n` tokens in every array.
+    public mutating func reserveCapacity(_ n: Int) {
+        ids.reserveCapacity(n); tokens.reserveCapacity(n); offsets.reserveCapacity(n); typeIds.reserveCapacity(n)
+        attentionMask.reserveCapacity(n); specialTokensMask.reserveCapacity(n); wordIds.reserveCapacity(n)
+        sequenceIds.reserveCapacity(n)
+    }
+
     /// Number of tokens.
     public var count: Int { ids.count }
 

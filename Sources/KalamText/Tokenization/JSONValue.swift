@@ -3,7 +3,7 @@ import Foundation
 /// A JSON value with object keys kept in file order, so `tokenizer.json` files are written in the
 /// same key order Hugging Face uses and read back without loss. Parsing reports malformed input as
 /// `TokenizerError.malformedJSON` with the byte offset.
-public indirect enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable {
     /// `null`.
     case null
     /// `true` / `false`.
@@ -118,20 +118,28 @@ public indirect enum JSONValue: Equatable, Sendable {
 
         mutating func number() throws -> JSONValue {
             let start = i
-            var isInt = true
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+            var negative = false
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            var value = 0
+            var digits = 0
+            var overflow = false
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 0x30))
+                overflow = overflow || o1 || o2
+                value = a; digits += 1; i += 1
+            }
+            let isInt = !(i < bytes.count && (bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")))
+            if isInt && digits > 0 && !overflow { return .int(negative ? -value : value) }
             while i < bytes.count {
                 let c = bytes[i]
-                if c >= 0x30 && c <= 0x39 { i += 1 } else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e")
-                    || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
-                    isInt = false; i += 1
-                } else { break }
+                if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                    || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { i += 1 } else { break }
             }
-            guard i > start, let text = String(bytes: bytes[start..<i], encoding: .ascii) else {
-                throw fail("unexpected character")
+            guard i > start, let text = String(bytes: bytes[start..<i], encoding: .ascii), let d = Double(text) else {
+                i = start
+                throw fail(i < bytes.count ? "unexpected character" : "unexpected end of input")
             }
-            if isInt, let v = Int(text) { return .int(v) }
-            guard let d = Double(text) else { i = start; throw fail("invalid number") }
             return .double(d)
         }
 

@@ -18,7 +18,9 @@ struct PairTable: Sendable {
     @inline(__always)
     private static func hash(_ k: UInt64) -> Int {
         var h = k &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 29
+        h ^= h >> 32
+        h = h &* 0xD6E8_FEB8_6659_FD93
+        h ^= h >> 32
         return Int(truncatingIfNeeded: h)
     }
 

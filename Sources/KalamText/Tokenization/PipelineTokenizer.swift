@@ -31,11 +31,14 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
                 decoder: (any TokenDecoder)? = nil, addedTokens: [AddedToken] = [],
                 truncation: Truncation? = nil, padding: Padding? = nil) {
         self.normalizer = normalizer; self.preTokenizer = preTokenizer; self.model = model
-        self.postProcessor = postProcessor; self.decoder = decoder; self.addedTokens = addedTokens
+        self.postProcessor = postProcessor; self.decoder = decoder
         self.truncation = truncation; self.padding = padding
+        // Added tokens with impossible ids (negative or absurdly large) are ignored.
+        let addedTokens = addedTokens.filter { $0.id >= 0 && $0.id < maxVocabularyId }
+        self.addedTokens = addedTokens
         added = AddedVocabulary(addedTokens)
         var table = (0..<model.vocabularySize).map { model.token(of: $0) ?? "" }
-        for t in addedTokens {
+        for t in addedTokens where t.id >= 0 && t.id < maxVocabularyId {
             if t.id >= table.count { table += Array(repeating: "", count: t.id + 1 - table.count) }
             table[t.id] = t.content
         }
@@ -57,21 +60,19 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
 
     // MARK: Encoding
 
-    /// Scratch buffers reused across the words of one call.
-    private struct Scratch {
-        var out = ModelOutput()
-        var symbols: [UInt32] = []
-        var sources: [Int32] = []
-        var words: [Range<Int>] = []
-    }
-
-    /// Encodes one sequence without post-processing; word ids continue from `wordBase`.
+    /// Encodes one sequence without truncation, post-processing or padding.
     func encodeSequence(_ text: String, typeId: Int) -> Encoding {
         let scalars = NormalizedText.decodeScalars(text)
         var enc = Encoding()
-        enc.ids.reserveCapacity(scalars.count / 3)
-        var scratch = Scratch()
+        enc.reserveCapacity(scalars.count / 3 + 4)
         var word = 0
+        if added.isEmpty {
+            var norm = NormalizedText(identityScalars: scalars)
+            normalizer?.normalize(&norm)
+            preTokenizer?.prepare(&norm)
+            encodeNormalized(norm, base: 0, typeId: typeId, word: &word, into: &enc)
+            return enc
+        }
         for piece in added.split(scalars) {
             if let k = piece.tokenIndex {
                 let t = addedTokens[k]
@@ -80,63 +81,75 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
                 word += 1
                 continue
             }
-            let base = piece.range.lowerBound
-            var norm = NormalizedText(identityScalars: Array(scalars[piece.range]))
+            var norm = NormalizedText(identityScalars: piece.range.count == scalars.count ? scalars : Array(scalars[piece.range]))
             normalizer?.normalize(&norm)
             preTokenizer?.prepare(&norm)
-            encodeNormalized(norm, base: base, typeId: typeId, word: &word, into: &enc, scratch: &scratch)
+            encodeNormalized(norm, base: piece.range.lowerBound, typeId: typeId, word: &word, into: &enc)
         }
         return enc
     }
 
-    private func encodeNormalized(_ norm: NormalizedText, base: Int, typeId: Int, word: inout Int,
-                                  into enc: inout Encoding, scratch: inout Scratch) {
-        scratch.words.removeAll(keepingCapacity: true)
+    private func encodeNormalized(_ norm: NormalizedText, base: Int, typeId: Int, word: inout Int, into enc: inout Encoding) {
+        var words: [Range<Int>] = []
+        words.reserveCapacity(norm.count / 4 + 1)
         norm.scalars.withUnsafeBufferPointer { s in
-            if let p = preTokenizer { p.split(s, 0..<s.count, into: &scratch.words) } else if s.count > 0 {
-                scratch.words.append(0..<s.count)
-            }
+            if let p = preTokenizer { p.split(s, 0..<s.count, into: &words) } else if s.count > 0 { words.append(0..<s.count) }
         }
-        for r in scratch.words {
-            scratch.out.removeAll()
-            if byteLevel {
-                scratch.symbols.removeAll(keepingCapacity: true)
-                scratch.sources.removeAll(keepingCapacity: true)
-                for k in r {
+        var out = ModelOutput()
+        out.reserveCapacity(norm.count / 2 + 4)
+        if byteLevel {
+            // The whole text in GPT-2's byte alphabet, with each byte's scalar and each scalar's first byte.
+            let n = norm.count
+            var symbols = [UInt32](); symbols.reserveCapacity(n + n / 2)
+            var sources = [Int32](); sources.reserveCapacity(n + n / 2)
+            var firstByte = [Int32](repeating: 0, count: n + 1)
+            ByteAlphabet.byteToScalar.withUnsafeBufferPointer { map in
+                for k in 0..<n {
+                    firstByte[k] = Int32(symbols.count)
                     let v = norm.scalars[k]
                     let src = Int32(k)
-                    let map = ByteAlphabet.byteToScalar
                     if v < 0x80 {
-                        scratch.symbols.append(map[Int(v)]); scratch.sources.append(src)
+                        symbols.append(map[Int(v)]); sources.append(src)
                     } else if v < 0x800 {
-                        scratch.symbols.append(map[Int(0xC0 | v >> 6)]); scratch.symbols.append(map[Int(0x80 | v & 0x3F)])
-                        scratch.sources.append(src); scratch.sources.append(src)
+                        symbols.append(map[Int(0xC0 | v >> 6)]); symbols.append(map[Int(0x80 | v & 0x3F)])
+                        sources.append(src); sources.append(src)
                     } else if v < 0x10000 {
-                        scratch.symbols.append(map[Int(0xE0 | v >> 12)]); scratch.symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)])
-                        scratch.symbols.append(map[Int(0x80 | v & 0x3F)])
-                        scratch.sources.append(src); scratch.sources.append(src); scratch.sources.append(src)
+                        symbols.append(map[Int(0xE0 | v >> 12)]); symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)])
+                        symbols.append(map[Int(0x80 | v & 0x3F)])
+                        sources.append(src); sources.append(src); sources.append(src)
                     } else {
-                        scratch.symbols.append(map[Int(0xF0 | v >> 18)]); scratch.symbols.append(map[Int(0x80 | (v >> 12) & 0x3F)])
-                        scratch.symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)]); scratch.symbols.append(map[Int(0x80 | v & 0x3F)])
-                        for _ in 0..<4 { scratch.sources.append(src) }
+                        symbols.append(map[Int(0xF0 | v >> 18)]); symbols.append(map[Int(0x80 | (v >> 12) & 0x3F)])
+                        symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)]); symbols.append(map[Int(0x80 | v & 0x3F)])
+                        for _ in 0..<4 { sources.append(src) }
                     }
                 }
-                scratch.symbols.withUnsafeBufferPointer { model.tokenize($0, into: &scratch.out) }
-                for t in 0..<scratch.out.ids.count {
-                    let lo = Int(scratch.sources[Int(scratch.out.starts[t])])
-                    let hi = Int(scratch.sources[Int(scratch.out.ends[t]) - 1]) + 1
-                    appendToken(Int(scratch.out.ids[t]), norm.originalSpan(lo, hi), base, typeId, word, &enc)
-                }
-            } else {
-                norm.scalars.withUnsafeBufferPointer { s in
-                    model.tokenize(UnsafeBufferPointer(rebasing: s[r]), into: &scratch.out)
-                }
-                for t in 0..<scratch.out.ids.count {
-                    let lo = r.lowerBound + Int(scratch.out.starts[t]), hi = r.lowerBound + Int(scratch.out.ends[t])
-                    appendToken(Int(scratch.out.ids[t]), norm.originalSpan(lo, hi), base, typeId, word, &enc)
+            }
+            firstByte[n] = Int32(symbols.count)
+            symbols.withUnsafeBufferPointer { sym in
+                for r in words {
+                    let lo = Int(firstByte[r.lowerBound]), hi = Int(firstByte[r.upperBound])
+                    let mark = out.ids.count
+                    model.tokenize(UnsafeBufferPointer(rebasing: sym[lo..<hi]), into: &out)
+                    for t in mark..<out.ids.count {
+                        let a = Int(sources[lo + Int(out.starts[t])])
+                        let b = Int(sources[lo + Int(out.ends[t]) - 1]) + 1
+                        appendToken(Int(out.ids[t]), norm.originalSpan(a, b), base, typeId, word, &enc)
+                    }
+                    word += 1
                 }
             }
-            word += 1
+        } else {
+            norm.scalars.withUnsafeBufferPointer { s in
+                for r in words {
+                    let mark = out.ids.count
+                    model.tokenize(UnsafeBufferPointer(rebasing: s[r]), into: &out)
+                    for t in mark..<out.ids.count {
+                        let a = r.lowerBound + Int(out.starts[t]), b = r.lowerBound + Int(out.ends[t])
+                        appendToken(Int(out.ids[t]), norm.originalSpan(a, b), base, typeId, word, &enc)
+                    }
+                    word += 1
+                }
+            }
         }
     }
 

@@ -5,6 +5,8 @@
 public protocol Tokenizer: Sendable {
     /// Encodes one text, or a pair of texts, adding special tokens when asked.
     func encode(_ text: String, pair: String?, addSpecialTokens: Bool) -> Encoding
+    /// Encodes many texts (optionally as pairs), truncated and padded as the tokenizer is configured.
+    func encodeBatch(_ texts: [String], pairs: [String]?, addSpecialTokens: Bool) -> [Encoding]
     /// Decodes ids; throws `TokenizerError.unknownId` for an id outside the vocabulary.
     func decode(_ ids: [Int], skipSpecialTokens: Bool) throws -> String
     /// Number of ids, added tokens included.

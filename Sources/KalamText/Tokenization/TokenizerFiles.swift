@@ -169,26 +169,29 @@ public enum TokenizerFiles {
     /// token's merge is found by running BPE over its bytes with the lower-ranked tokens.
     public static func gpt2TokenizerFromTiktoken(_ url: URL) throws -> PipelineTokenizer {
         let ranked = try readTiktoken(url)
-        var rankOf: [[UInt8]: Int] = [:]
+        var rankOf: [ArraySlice<UInt8>: Int] = [:]
         rankOf.reserveCapacity(ranked.count)
-        for (r, t) in ranked.enumerated() { rankOf[t] = r }
+        for (r, t) in ranked.enumerated() { rankOf[t[...]] = r }
         var vocab: [String: Int] = [:]
+        vocab.reserveCapacity(ranked.count + 1)
         var merges: [(rank: Int, pair: (String, String))] = []
+        var cuts: [Int] = []
         for (r, t) in ranked.enumerated() {
             vocab[ByteAlphabet.encode(t)] = r
             guard t.count > 1 else { continue }
-            var parts = t.map { [$0] }
-            while parts.count > 2 {
+            // Parts are t[cuts[k]..<cuts[k+1]]; merge the adjacent pair of lowest rank below r.
+            cuts.removeAll(keepingCapacity: true)
+            cuts.append(contentsOf: 0...t.count)
+            while cuts.count > 3 {
                 var best = Int.max, at = -1
-                for k in 0..<(parts.count - 1) {
-                    if let q = rankOf[parts[k] + parts[k + 1]], q < r, q < best { best = q; at = k }
+                for k in 0..<(cuts.count - 2) {
+                    if let q = rankOf[t[cuts[k]..<cuts[k + 2]]], q < r, q < best { best = q; at = k }
                 }
                 guard at >= 0 else { break }
-                parts[at] += parts[at + 1]
-                parts.remove(at: at + 1)
+                cuts.remove(at: at + 1)
             }
-            guard parts.count == 2 else { throw TokenizerError.malformedVocabularyLine(line: r + 1, text: "token \(r) has no merge") }
-            merges.append((r, (ByteAlphabet.encode(parts[0]), ByteAlphabet.encode(parts[1]))))
+            guard cuts.count == 3 else { throw TokenizerError.malformedVocabularyLine(line: r + 1, text: "token \(r) has no merge") }
+            merges.append((r, (ByteAlphabet.encode(t[0..<cuts[1]]), ByteAlphabet.encode(t[cuts[1]...]))))
         }
         vocab["<|endoftext|>"] = ranked.count
         let model = try BPEModel(vocabulary: vocab, merges: merges.sorted { $0.rank < $1.rank }.map(\.pair))

@@ -25,7 +25,9 @@ public enum TokenizerJSON {
         if let list = try r.optionalArray("added_tokens") {
             for (k, item) in list.enumerated() {
                 let t = Reader(item, "added_tokens[\(k)]")
-                added.append(AddedToken(id: try t.int("id"), content: try t.string("content"),
+                let id = try t.int("id")
+                guard id >= 0 && id < maxVocabularyId else { throw TokenizerError.wrongJSONType(path: "added_tokens[\(k)].id", expected: "an id from 0 to \(maxVocabularyId - 1)") }
+                added.append(AddedToken(id: id, content: try t.string("content"),
                                         singleWord: try t.bool("single_word", default: false),
                                         lstrip: try t.bool("lstrip", default: false), rstrip: try t.bool("rstrip", default: false),
                                         normalized: try t.bool("normalized", default: true), special: try t.bool("special", default: false)))

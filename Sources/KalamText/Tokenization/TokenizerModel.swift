@@ -35,15 +35,24 @@ public struct ModelOutput: Sendable {
         ids.append(id); starts.append(start); ends.append(end)
     }
 
+    /// Reserves room for `n` tokens.
+    public mutating func reserveCapacity(_ n: Int) {
+        ids.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
+    }
+
     /// Removes everything, keeping capacity.
     public mutating func removeAll() {
         ids.removeAll(keepingCapacity: true); starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
     }
 }
 
+/// The largest id a vocabulary or added token may use (guards against absurd files).
+let maxVocabularyId = 50_000_000
+
 /// Builds the id → token table from a vocabulary, rejecting duplicate ids.
 func invertVocabulary(_ vocab: [String: Int]) throws -> [String] {
     let size = (vocab.values.max() ?? -1) + 1
+    guard size <= maxVocabularyId else { throw TokenizerError.invalidArgument("token id \(size - 1) is too large (limit \(maxVocabularyId))") }
     var table = [String?](repeating: nil, count: size)
     for (token, id) in vocab {
         guard id >= 0 else { throw TokenizerError.invalidArgument("negative id \(id) for token \(token)") }

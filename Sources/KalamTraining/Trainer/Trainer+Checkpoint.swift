@@ -1,0 +1,142 @@
+import Foundation
+import KalamCore
+import KalamNN
+
+extension Trainer {
+    /// The file names inside a checkpoint folder.
+    public enum CheckpointFile {
+        /// The parameters.
+        public static let model = "model.safetensors"
+        /// AdamW's moments and step counts.
+        public static let optimizer = "optimizer.safetensors"
+        /// ``TrainerState`` as JSON.
+        public static let state = "trainer_state.json"
+    }
+
+    /// Saves a checkpoint of the current step into ``checkpointStore`` (atomically).
+    /// - Returns: the checkpoint folder.
+    @discardableResult
+    public func saveCheckpoint() throws -> URL {
+        guard let store = checkpointStore else {
+            throw TrainingError.invalidOption(name: "run directory", value: "none", reason: "checkpoints need a run directory")
+        }
+        let state = currentState()
+        return try store.save(step: currentStep, beforeRename: beforeCheckpointRename) { folder in
+            try model.saveParameters(to: folder.appendingPathComponent(CheckpointFile.model))
+            let optimizerURL = folder.appendingPathComponent(CheckpointFile.optimizer)
+            do {
+                try optimizer.saveState(to: optimizerURL)
+            } catch {
+                throw TrainingError.writeFailed(path: optimizerURL.path, reason: "\(error)")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            let stateURL = folder.appendingPathComponent(CheckpointFile.state)
+            do {
+                try encoder.encode(state).write(to: stateURL)
+            } catch {
+                throw TrainingError.writeFailed(path: stateURL.path, reason: error.localizedDescription)
+            }
+            try writeExtraCheckpointFiles?(folder)
+        }
+    }
+
+    /// Reads a checkpoint's ``TrainerState`` without touching the trainer.
+    /// - Throws: ``TrainingError/checkpointNotFound(path:)`` when the folder is missing,
+    ///   ``TrainingError/corruptCheckpoint(path:reason:)`` when the state file is missing or unreadable.
+    public static func readState(from checkpoint: URL) throws -> TrainerState {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TrainingError.checkpointNotFound(path: checkpoint.path)
+        }
+        let url = checkpoint.appendingPathComponent(CheckpointFile.state)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.state) is missing")
+        }
+        do {
+            return try JSONDecoder().decode(TrainerState.self, from: data)
+        } catch {
+            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.state) is not valid: \(Self.describe(error))")
+        }
+    }
+
+    /// Continues from a checkpoint folder: parameters, optimizer state, step, generators, data position,
+    /// early-stopping state and the loss curve so far. Nothing changes when it throws.
+    /// - Throws: ``TrainingError/architectureMismatch(expected:found:)`` for a checkpoint of another
+    ///   model, ``TrainingError/corruptCheckpoint(path:reason:)`` for a missing or unreadable file,
+    ///   ``TrainingError/parameterMismatch(key:reason:)``, ``TrainingError/invalidOption(name:value:reason:)``
+    ///   when the settings that shape the loss curve differ.
+    public func restore(from checkpoint: URL) throws {
+        let state = try Trainer.readState(from: checkpoint)
+        guard state.architecture == model.architectureDescriptor else {
+            let (expected, found) = Self.difference(model.architectureDescriptor, state.architecture)
+            throw TrainingError.architectureMismatch(expected: expected, found: found)
+        }
+        try configuration.checkCompatible(with: state.configuration)
+        var restoredIterator = iterator
+        do {
+            try restoredIterator.restore(state.dataPosition)
+        } catch {
+            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(error)")
+        }
+        // Check the optimizer state first (into a scratch optimizer), then load the parameters, so a
+        // bad file leaves the trainer untouched as far as possible.
+        let optimizerURL = checkpoint.appendingPathComponent(CheckpointFile.optimizer)
+        guard FileManager.default.fileExists(atPath: optimizerURL.path) else {
+            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.optimizer) is missing")
+        }
+        let modelURL = checkpoint.appendingPathComponent(CheckpointFile.model)
+        guard FileManager.default.fileExists(atPath: modelURL.path) else {
+            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.model) is missing")
+        }
+        do {
+            try optimizer.loadState(from: optimizerURL, parameters: model.namedParameters)
+        } catch {
+            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.optimizer): \(Self.describe(error))")
+        }
+        try model.loadParameters(from: modelURL)
+        model.rng = state.modelRNG
+        iterator = restoredIterator
+        step = state.step
+        tokensSeen = state.tokensSeen
+        objectiveRNG = state.objectiveRNG
+        bestValidationLoss = state.bestValidationLoss
+        evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
+        losses = state.losses
+    }
+
+    /// The state that a checkpoint of the current step holds.
+    func currentState() -> TrainerState {
+        TrainerState(step: step, tokensSeen: tokensSeen, architecture: model.architectureDescriptor,
+                     configuration: configuration, dataPosition: iterator.position, objectiveRNG: objectiveRNG,
+                     modelRNG: model.rng, bestValidationLoss: bestValidationLoss,
+                     evaluationsWithoutImprovement: evaluationsWithoutImprovement, losses: losses)
+    }
+
+    /// A readable form of an error (its `description` when it has one).
+    static func describe(_ error: Error) -> String {
+        String(describing: error)
+    }
+
+    /// Two architecture descriptors (`Name {config JSON}`) reduced to what differs: the names when they
+    /// differ, else the name and the configuration keys whose values differ (`GPT2LMHeadModel n_layer=1`).
+    static func difference(_ a: String, _ b: String) -> (String, String) {
+        func split(_ s: String) -> (String, [String: Any]?) {
+            let name = String(s.prefix { $0 != " " })
+            let json = s.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+            let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+            return (name, object)
+        }
+        let (nameA, configA) = split(a), (nameB, configB) = split(b)
+        guard nameA == nameB, let configA, let configB else {
+            return (nameA.isEmpty ? a : nameA, nameB.isEmpty ? b : nameB)
+        }
+        let keys = Set(configA.keys).union(configB.keys).sorted().filter {
+            "\(configA[$0] ?? "none")" != "\(configB[$0] ?? "none")"
+        }
+        func render(_ config: [String: Any]) -> String {
+            ([nameA] + keys.map { "\($0)=\(config[$0] ?? "none")" }).joined(separator: " ")
+        }
+        return (render(configA), render(configB))
+    }
+}
