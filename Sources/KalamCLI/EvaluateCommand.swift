@@ -106,6 +106,6 @@ public struct EvaluateCommand: ParsableCommand {
     static func quoted(_ s: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: [s])) ?? Data("[\"\"]".utf8)
         let text = String(decoding: data, as: UTF8.self)
-        return String(text.dropFirst().dropLast())
+        return String(text.dropFirst().dropLast()).replacingOccurrences(of: "\\/", with: "/")
     }
 }

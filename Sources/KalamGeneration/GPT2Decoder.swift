@@ -170,9 +170,7 @@ public struct GPT2Decoder: LanguageModelDecoder {
             Gemm.matmul(h, rows: n, layer.attnWeight, k: d, n: 3 * d, into: &qkv)  // [B*T, 3d]
             DecoderKernels.addBias(&qkv, rows: n, d: 3 * d, layer.attnBias)
             for b in 0..<batch {
-                // append this chunk's keys and values: [T, d] each
-                cache.keys[l][b].reserveCapacity((start + t) * d)
-                cache.values[l][b].reserveCapacity((start + t) * d)
+                // append this chunk's keys and values: [T, d] each (the arrays grow geometrically)
                 for i in 0..<t {
                     let base = (b * t + i) * 3 * d
                     cache.keys[l][b].append(contentsOf: qkv[(base + d)..<(base + 2 * d)])
@@ -224,5 +222,15 @@ public struct GPT2Decoder: LanguageModelDecoder {
         var logits = [Float](repeating: 0, count: batch * v)
         Gemm.matmulTransposed(normed, rows: batch, lmHead ?? wte, k: d, n: v, into: &logits)
         return (0..<batch).map { Array(logits[($0 * v)..<(($0 + 1) * v)]) }
+    }
+}
+
+extension GPT2Decoder {
+    /// Copies the weights of a KalamModels `GPT2LMHeadModel` (looked up by their Hugging Face keys), so a
+    /// model trained in Kalam generates with the KV-cached path. Later changes to the model are not seen.
+    public init(model: GPT2LMHeadModel) throws {
+        var table: [String: [Float]] = [:]
+        for (key, tensor) in model.namedParameters where table[key] == nil { table[key] = tensor.scalars }
+        try self.init(config: model.config, weights: CheckpointWeights { table[$0] })
     }
 }

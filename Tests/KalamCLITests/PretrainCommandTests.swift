@@ -96,6 +96,7 @@ enum PretrainFixture {
         let loss = try #require(json["loss"] as? Double)
         #expect(Float(loss) == evals.last!.validationLoss!)
         #expect(json["split"] as? String == "validation")
+        #expect(text[0].contains("\"model\": \"\(out.path)\""))
         #expect((json["unigram_loss"] as? Double).map { $0 > 0 } == true)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KalamCore
 import KalamModels
 @testable import KalamGeneration
 
@@ -109,5 +110,27 @@ struct GPT2DecoderTests {
         #expect(throws: GenerationError.missingWeight(key: "transformer.h.1.mlp.c_fc.bias")) {
             try GPT2Decoder(config: config, weights: holed)
         }
+    }
+}
+
+/// The decoder built from KalamModels' `GPT2LMHeadModel` agrees with that model's own forward pass.
+struct GPT2ModelConformanceTests {
+    @Test func decoderFromModelMatchesTheModelForward() throws {
+        let model = try GPT2LMHeadModel.load(from: GPT2DecoderTests.directory)
+        let decoder = try GPT2Decoder(model: model)
+        let prompt: [Int32] = [5, 17, 42, 8, 23]
+        let logits = try model(inputIds: IndexTensor(prompt, shape: [1, prompt.count])).logits.scalars  // [1, T, V]
+        let vocabulary = decoder.vocabularySize
+        let last = Array(logits[((prompt.count - 1) * vocabulary)..<(prompt.count * vocabulary)])
+        let start = try decoder.start([prompt])
+        var worst: Float = 0
+        for (a, b) in zip(start.logits[0], last) { worst = max(worst, abs(a - b)) }
+        #expect(worst < 1e-4, "max |Δ| = \(worst)")
+        // and it generates what transformers generates
+        var params = GenerationParameters()
+        params.eosTokenIds = [95]
+        var iterator = try TokenIterator(decoder: decoder, prompts: [prompt], parameters: params)
+        let expected = GenerationFixtures.intRows(GPT2DecoderTests.cases.first { $0["name"] as! String == "greedy" }!["sequences"])
+        #expect(try iterator.run() == expected)
     }
 }
