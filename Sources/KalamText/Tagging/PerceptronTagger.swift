@@ -237,7 +237,9 @@ public struct PerceptronTagger: Sendable {
         if let e = cache[lower] { return e }
         var e = WordEntry()
         Self.fillAffixes(&e, lower: lower, affixRows)
-        if cache.count < 1 << 20 { cache[lower] = e }
+        // Only ASCII words are cached: `String` keys compare by canonical equivalence, and two
+        // differently-normalised spellings have different affixes (Python compares code points).
+        if cache.count < 1 << 20 && lower.utf8.allSatisfy({ $0 < 0x80 }) { cache[lower] = e }
         return e
     }
 
