@@ -52,7 +52,9 @@ enum EngineBench {
         }
         let d = c.width
         let projStd = 0.02 / Float(2 * c.layers).squareRoot()
-        var p: [String: Tensor] = ["wte.weight": normal([c.vocab, d], 0.02), "wpe.weight": normal([c.context, d], 0.02)]
+        var p: [String: Tensor] = [
+            "wte.weight": normal([c.vocab, d], 0.02), "wpe.weight": normal([c.context, d], 0.02),
+        ]
         for l in 0..<c.layers {
             let pre = "h.\(l)."
             p[pre + "ln_1.weight"] = Tensor.ones([d]).requiringGrad()
@@ -77,19 +79,23 @@ enum EngineBench {
     static func loss(_ p: [String: Tensor], _ c: Config, ids: IndexTensor, targets: IndexTensor) throws -> Tensor {
         let (b, t, d, h) = (c.batch, c.context, c.width, c.heads)
         let positions = IndexTensor((0..<Int32(t)).map { $0 })
-        var x = try embedding(ids, weight: p["wte.weight"]!) + embedding(positions, weight: p["wpe.weight"]!)  // [B, T, C]
+        // [B, T, C]
+        var x = try embedding(ids, weight: p["wte.weight"]!) + embedding(positions, weight: p["wpe.weight"]!)
         for l in 0..<c.layers {
             let pre = "h.\(l)."
             let a = try x.layerNorm(weight: p[pre + "ln_1.weight"], bias: p[pre + "ln_1.bias"])
-            let qkv = try linear(a, weight: p[pre + "attn.c_attn.weight"]!, bias: p[pre + "attn.c_attn.bias"])  // [B, T, 3C]
+            // [B, T, 3C]
+            let qkv = try linear(a, weight: p[pre + "attn.c_attn.weight"]!, bias: p[pre + "attn.c_attn.bias"])
             let qkvHeads = try qkv.split([d, d, d], axis: 2).map {
                 try $0.reshaped([b, t, h, d / h]).permuted([0, 2, 1, 3])  // [B, H, T, hs]
             }
-            let y = try scaledDotProductAttention(qkvHeads[0], qkvHeads[1], qkvHeads[2], options: AttentionOptions(causal: true))
+            let y = try scaledDotProductAttention(
+                qkvHeads[0], qkvHeads[1], qkvHeads[2], options: AttentionOptions(causal: true))
             let merged = try y.permuted([0, 2, 1, 3]).reshaped([b, t, d])  // [B, T, C]
             x = try x + linear(merged, weight: p[pre + "attn.c_proj.weight"]!, bias: p[pre + "attn.c_proj.bias"])
             let m = try x.layerNorm(weight: p[pre + "ln_2.weight"], bias: p[pre + "ln_2.bias"])
-            let hidden = try linear(m, weight: p[pre + "mlp.c_fc.weight"]!, bias: p[pre + "mlp.c_fc.bias"]).geluTanh()  // [B, T, 4C]
+            // [B, T, 4C]
+            let hidden = try linear(m, weight: p[pre + "mlp.c_fc.weight"]!, bias: p[pre + "mlp.c_fc.bias"]).geluTanh()
             x = try x + linear(hidden, weight: p[pre + "mlp.c_proj.weight"]!, bias: p[pre + "mlp.c_proj.bias"])
         }
         x = try x.layerNorm(weight: p["ln_f.weight"], bias: p["ln_f.bias"])
@@ -103,7 +109,10 @@ enum EngineBench {
         let batches: [(IndexTensor, IndexTensor)] = try (0..<4).map { _ in
             let ids = (0..<(c.batch * c.context)).map { _ in Int32(rng.nextInt(below: c.vocab)) }
             let targets = (0..<(c.batch * c.context)).map { _ in Int32(rng.nextInt(below: c.vocab)) }
-            return (try IndexTensor(ids, shape: [c.batch, c.context]), try IndexTensor(targets, shape: [c.batch, c.context]))
+            return (
+                try IndexTensor(ids, shape: [c.batch, c.context]),
+                try IndexTensor(targets, shape: [c.batch, c.context])
+            )
         }
         var index = 0
         func step() throws {
@@ -140,7 +149,8 @@ enum EngineBench {
         let c = Tensor(uninitializedShape: [m, n])
         BLAS.setThreads(Parallel.threads)
         func call() {
-            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.data, ldc: n)
+            BLAS.sgemm(
+                transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.data, ldc: n)
         }
         for _ in 0..<3 { call() }
         // Calibrate iterations so that one rep takes about 0.3 s (as pytorch_bench.py does).

@@ -8,14 +8,17 @@ import KalamModels
 /// N new tokens), timed the same way: one warm-up call, then the median tokens/s of `reps` calls.
 /// Prints one JSON line: {"case", "unit", "median", "values", "params"}.
 enum GenerationBench {
-    static let cases = ["gen_tiny_greedy", "gen_tiny_beam4", "gen_tiny_topp", "gen_gpt2_124m_greedy", "gen_gpt2_124m_topp"]
+    static let cases = [
+        "gen_tiny_greedy", "gen_tiny_beam4", "gen_tiny_topp", "gen_gpt2_124m_greedy", "gen_gpt2_124m_topp",
+    ]
 
     static func run(_ arguments: [String]) throws {
         func value(_ flag: String, _ fallback: Int) -> Int {
             guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return fallback }
             return Int(arguments[i + 1]) ?? fallback
         }
-        guard let i = arguments.firstIndex(of: "--case"), i + 1 < arguments.count, cases.contains(arguments[i + 1]) else {
+        guard let i = arguments.firstIndex(of: "--case"), i + 1 < arguments.count, cases.contains(arguments[i + 1])
+        else {
             print("usage: KalamBench generation --case \(cases.joined(separator: "|")) [--reps 5]")
             return
         }
@@ -25,9 +28,17 @@ enum GenerationBench {
         // GPT-2 124M, or the tiny model (vocab 256, 4 layers, 4 heads, d 128, n_positions 256)
         var config = GPT2Config()
         if big {
-            config.vocabSize = 50257; config.nPositions = 1024; config.nEmbd = 768; config.nLayer = 12; config.nHead = 12
+            config.vocabSize = 50257
+            config.nPositions = 1024
+            config.nEmbd = 768
+            config.nLayer = 12
+            config.nHead = 12
         } else {
-            config.vocabSize = 256; config.nPositions = 256; config.nEmbd = 128; config.nLayer = 4; config.nHead = 4
+            config.vocabSize = 256
+            config.nPositions = 256
+            config.nEmbd = 128
+            config.nLayer = 4
+            config.nHead = 4
         }
         config.bosTokenId = 0
         config.eosTokenId = 0
@@ -64,7 +75,8 @@ enum GenerationBench {
         }
         let median = values.sorted()[values.count / 2]
         let object: [String: Any] = ["case": name, "unit": "tok/s", "median": median, "values": values]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        print(
+            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
     }
 
     /// Normal(0, 0.02) weights, ones and zeros for the layer norms, zero biases (GPT-2's init).

@@ -15,7 +15,7 @@ import KalamModels
 enum ModelTrainingBench {
     /// One family's case.
     struct Case {
-        let name: String            // pytorch_bench.py case name
+        let name: String  // pytorch_bench.py case name
         let tokensPerStep: Int
         let makeStep: () throws -> () throws -> Void
     }
@@ -57,10 +57,13 @@ enum ModelTrainingBench {
     }
 
     static func randomIDs(_ rng: inout KalamRandom, _ shape: [Int], low: Int = 0, high: Int) throws -> IndexTensor {
-        try IndexTensor((0..<(shape[0] * shape[1])).map { _ in Int32(low + rng.nextInt(below: high - low)) }, shape: shape)
+        try IndexTensor(
+            (0..<(shape[0] * shape[1])).map { _ in Int32(low + rng.nextInt(below: high - low)) }, shape: shape)
     }
 
-    static func trainStep<M: PretrainedModel>(_ model: M, lr: Float, wd: Float, _ loss: @escaping () throws -> Tensor) -> () throws -> Void {
+    static func trainStep<M: PretrainedModel>(
+        _ model: M, lr: Float, wd: Float, _ loss: @escaping () throws -> Tensor
+    ) -> () throws -> Void {
         model.isTraining = true
         let optimizer = AdamW(model.namedParameters.map(\.tensor), lr: lr, weightDecay: wd)
         return {
@@ -73,8 +76,9 @@ enum ModelTrainingBench {
 
     static let cases: [Case] = [
         Case(name: "train_hf_gpt2_tiny", tokensPerStep: 16 * 128) {
-            let config = GPT2Config(vocabSize: 256, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4,
-                                    residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: 0, eosTokenId: 0)
+            let config = GPT2Config(
+                vocabSize: 256, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4,
+                residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: 0, eosTokenId: 0)
             let model = try GPT2LMHeadModel(config: config, seed: 0)
             var rng = KalamRandom(seed: 0)
             let batches = try (0..<4).map { _ in try randomIDs(&rng, [16, 128], high: 256) }
@@ -86,9 +90,10 @@ enum ModelTrainingBench {
             }
         },
         Case(name: "train_hf_bert_mlm", tokensPerStep: 16 * 128) {
-            let config = BertConfig(vocabSize: 8192, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4,
-                                    intermediateSize: 1024, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
-                                    maxPositionEmbeddings: 512, padTokenId: 0)
+            let config = BertConfig(
+                vocabSize: 8192, hiddenSize: 256, numHiddenLayers: 4, numAttentionHeads: 4,
+                intermediateSize: 1024, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
+                maxPositionEmbeddings: 512, padTokenId: 0)
             let model = try BertForMaskedLM(config: config, seed: 0)
             var rng = KalamRandom(seed: 0)
             var batches: [(IndexTensor, IndexTensor)] = []
@@ -109,8 +114,9 @@ enum ModelTrainingBench {
             }
         },
         Case(name: "train_hf_t5", tokensPerStep: 8 * (128 + 64)) {
-            let config = T5Config(vocabSize: 8192, dModel: 256, dKv: 64, dFf: 1024, numLayers: 4, numDecoderLayers: 4,
-                                  numHeads: 4, dropoutRate: 0, padTokenId: 0, eosTokenId: 1, decoderStartTokenId: 0)
+            let config = T5Config(
+                vocabSize: 8192, dModel: 256, dKv: 64, dFf: 1024, numLayers: 4, numDecoderLayers: 4,
+                numHeads: 4, dropoutRate: 0, padTokenId: 0, eosTokenId: 1, decoderStartTokenId: 0)
             let model = try T5ForConditionalGeneration(config: config, seed: 0)
             var rng = KalamRandom(seed: 0)
             let batches = try (0..<4).map { _ in
@@ -149,10 +155,14 @@ enum ModelTrainingBench {
     static func measurePyTorch(_ c: Case) throws -> Double? {
         let env = ProcessInfo.processInfo.environment
         let python = env["KALAM_PYTHON"] ?? "/tmp/ptbench/venv/bin/python"
-        let candidates = [env["KALAM_PTBENCH"], "../shared/baselines/pytorch_bench.py", "../../shared/baselines/pytorch_bench.py"]
+        let candidates = [
+            env["KALAM_PTBENCH"], "../shared/baselines/pytorch_bench.py", "../../shared/baselines/pytorch_bench.py",
+        ]
         guard FileManager.default.fileExists(atPath: python),
-              let script = candidates.compactMap({ $0 }).first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-ptbench-\(UUID().uuidString).json")
+            let script = candidates.compactMap({ $0 }).first(where: { FileManager.default.fileExists(atPath: $0) })
+        else { return nil }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kalam-ptbench-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -162,7 +172,8 @@ enum ModelTrainingBench {
         try process.run()
         process.waitUntilExit()
         guard let data = try? Data(contentsOf: out),
-              let root = try? JSONSerialization.jsonObject(with: data) else { return nil }
+            let root = try? JSONSerialization.jsonObject(with: data)
+        else { return nil }
         return findMedian(root)
     }
 
@@ -185,11 +196,14 @@ enum ModelTrainingBench {
     /// Wall and process CPU time of forward, backward and optimizer for each case (diagnostics).
     static func profile() throws {
         func cpu() -> Double {
-            var u = rusage(); getrusage(RUSAGE_SELF.rawValue, &u)
-            return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(
+                u.ru_stime.tv_usec) / 1e6
         }
-        let config = GPT2Config(vocabSize: 256, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4,
-                                residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: 0, eosTokenId: 0)
+        let config = GPT2Config(
+            vocabSize: 256, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4,
+            residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: 0, eosTokenId: 0)
         let model = try GPT2LMHeadModel(config: config, seed: 0)
         var rng = KalamRandom(seed: 0)
         let x = try randomIDs(&rng, [16, 128], high: 256)
@@ -200,10 +214,14 @@ enum ModelTrainingBench {
             let c1 = cpu(), t1 = Date()
             try loss.backward()
             let c2 = cpu(), t2 = Date()
-            opt.step(); model.zeroGrad()
+            opt.step()
+            model.zeroGrad()
             let c3 = cpu(), t3 = Date()
-            print(String(format: "gpt2 fwd %.3f/%.3f  bwd %.3f/%.3f  opt %.3f/%.3f (wall/cpu s)", t1.timeIntervalSince(t0), c1 - c0,
-                         t2.timeIntervalSince(t1), c2 - c1, t3.timeIntervalSince(t2), c3 - c2))
+            print(
+                String(
+                    format: "gpt2 fwd %.3f/%.3f  bwd %.3f/%.3f  opt %.3f/%.3f (wall/cpu s)", t1.timeIntervalSince(t0),
+                    c1 - c0,
+                    t2.timeIntervalSince(t1), c2 - c1, t3.timeIntervalSince(t2), c3 - c2))
         }
     }
 
@@ -218,7 +236,10 @@ enum ModelTrainingBench {
             }
             let k = median(kalam), t = median(torch)
             let ratio = torch.isEmpty ? "n/a (baseline not found)" : String(format: "%.2f", k / t)
-            print(String(format: "%-20@  %11.0f   %11.0f   %@", c.name as NSString, k, torch.isEmpty ? .nan : t, ratio as NSString))
+            print(
+                String(
+                    format: "%-20@  %11.0f   %11.0f   %@", c.name as NSString, k, torch.isEmpty ? .nan : t,
+                    ratio as NSString))
             print("  kalam runs: \(kalam.map { Int($0) }), torch runs: \(torch.map { Int($0) })")
         }
     }

@@ -35,7 +35,9 @@ enum POSBench {
         for category in ((try? fm.contentsOfDirectory(atPath: bbc.path)) ?? []).sorted() {
             let folder = bbc.appendingPathComponent(category)
             for name in ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() {
-                guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else { continue }
+                guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else {
+                    continue
+                }
                 lines += text.split(separator: "\n").map(String.init)
             }
         }
@@ -45,7 +47,9 @@ enum POSBench {
                 if let bar = line.range(of: " | ") { lines.append(String(line[bar.upperBound...])) }
             }
         }
-        if let text = try? String(contentsOf: KalamData.corpus("kjv").appendingPathComponent("kjv.txt"), encoding: .utf8) {
+        if let text = try? String(
+            contentsOf: KalamData.corpus("kjv").appendingPathComponent("kjv.txt"), encoding: .utf8)
+        {
             lines += text.split(separator: "\n").map(String.init)
         }
         return lines
@@ -94,6 +98,8 @@ enum POSBench {
         let median = seconds.sorted()[seconds.count / 2]
         let medianCPU = cpuSeconds.sorted()[cpuSeconds.count / 2]
         let medianEnd = endToEnd.sorted()[endToEnd.count / 2]
-        print(#"{"impl": "kalam", "tokens": \#(tokens), "seconds": \#(median), "tokens_per_s": \#(Int(Double(tokens) / median)), "cpu_tokens_per_s": \#(Int(Double(tokens) / medianCPU)), "end_to_end_tokens_per_s": \#(Int(Double(tokens) / medianEnd)), "checksum": \#(checksum)}"#)
+        print(
+            #"{"impl": "kalam", "tokens": \#(tokens), "seconds": \#(median), "tokens_per_s": \#(Int(Double(tokens) / median)), "cpu_tokens_per_s": \#(Int(Double(tokens) / medianCPU)), "end_to_end_tokens_per_s": \#(Int(Double(tokens) / medianEnd)), "checksum": \#(checksum)}"#
+        )
     }
 }

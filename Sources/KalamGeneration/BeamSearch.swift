@@ -72,7 +72,8 @@ public struct BeamSearch<Decoder: LanguageModelDecoder> {
             ItemState(
                 running: Array(repeating: prefix, count: numBeams),
                 runningScores: [0] + Array(repeating: negativeHuge, count: numBeams - 1),
-                slots: Array(repeating: Slot(sequence: prefix, score: negativeHuge, isFinished: false), count: numBeams))
+                slots: Array(repeating: Slot(sequence: prefix, score: negativeHuge, isFinished: false), count: numBeams)
+            )
         }
         // Expand every prompt row to its beams; the decoder computed each prompt once.
         var cache = start.cache
@@ -128,8 +129,10 @@ public struct BeamSearch<Decoder: LanguageModelDecoder> {
                 }
                 item.slots = LogitMath.topK(merged.map(\.score), k: numBeams).map { merged[$0.index] }
                 // g. can this item still improve?
-                let best = item.runningScores[0] / bestPossibleDivisor(
-                    curLen: curLen + 1, maxLength: maxLength, promptLength: promptLength)
+                let best =
+                    item.runningScores[0]
+                    / bestPossibleDivisor(
+                        curLen: curLen + 1, maxLength: maxLength, promptLength: promptLength)
                 let worstFinished = item.slots.map(\.score).min() ?? negativeHuge
                 let improvable = item.slots.contains { slot in best > (slot.isFinished ? worstFinished : negativeHuge) }
                 item.heuristicUnsatisfied = item.heuristicUnsatisfied && improvable
@@ -161,7 +164,8 @@ public struct BeamSearch<Decoder: LanguageModelDecoder> {
     /// `length ^ lengthPenalty` for the best score a running beam could still reach.
     private func bestPossibleDivisor(curLen: Int, maxLength: Int, promptLength: Int) -> Float {
         let lengthPenalty = Double(parameters.lengthPenalty)
-        let length = parameters.earlyStopping == .never && lengthPenalty > 0
+        let length =
+            parameters.earlyStopping == .never && lengthPenalty > 0
             ? maxLength - promptLength : curLen - promptLength
         return Float(pow(Double(length), lengthPenalty))
     }

@@ -52,11 +52,13 @@ public struct GPT2Decoder: LanguageModelDecoder {
             let p = "h.\(i)."
             return Layer(
                 ln1Weight: try load(p + "ln_1.weight", d), ln1Bias: try load(p + "ln_1.bias", d),
-                attnWeight: try load(p + "attn.c_attn.weight", d * 3 * d), attnBias: try load(p + "attn.c_attn.bias", 3 * d),
+                attnWeight: try load(p + "attn.c_attn.weight", d * 3 * d),
+                attnBias: try load(p + "attn.c_attn.bias", 3 * d),
                 projWeight: try load(p + "attn.c_proj.weight", d * d), projBias: try load(p + "attn.c_proj.bias", d),
                 ln2Weight: try load(p + "ln_2.weight", d), ln2Bias: try load(p + "ln_2.bias", d),
                 fcWeight: try load(p + "mlp.c_fc.weight", d * inner), fcBias: try load(p + "mlp.c_fc.bias", inner),
-                fcProjWeight: try load(p + "mlp.c_proj.weight", inner * d), fcProjBias: try load(p + "mlp.c_proj.bias", d))
+                fcProjWeight: try load(p + "mlp.c_proj.weight", inner * d),
+                fcProjBias: try load(p + "mlp.c_proj.bias", d))
         }
         lnfWeight = try load("ln_f.weight", d)
         lnfBias = try load("ln_f.bias", d)
@@ -166,7 +168,8 @@ public struct GPT2Decoder: LanguageModelDecoder {
         var hidden = [Float](repeating: 0, count: n * inner)
         var scores = [Float](repeating: 0, count: start + t)
         for (l, layer) in layers.enumerated() {
-            DecoderKernels.layerNorm(x, rows: n, d: d, weight: layer.ln1Weight, bias: layer.ln1Bias, epsilon: epsilon, into: &h)
+            DecoderKernels.layerNorm(
+                x, rows: n, d: d, weight: layer.ln1Weight, bias: layer.ln1Bias, epsilon: epsilon, into: &h)
             Gemm.matmul(h, rows: n, layer.attnWeight, k: d, n: 3 * d, into: &qkv)  // [B*T, 3d]
             DecoderKernels.addBias(&qkv, rows: n, d: 3 * d, layer.attnBias)
             for b in 0..<batch {
@@ -202,7 +205,8 @@ public struct GPT2Decoder: LanguageModelDecoder {
             Gemm.matmul(attention, rows: n, layer.projWeight, k: d, n: d, into: &projected)
             DecoderKernels.addBias(&projected, rows: n, d: d, layer.projBias)
             for i in 0..<(n * d) { x[i] += projected[i] }
-            DecoderKernels.layerNorm(x, rows: n, d: d, weight: layer.ln2Weight, bias: layer.ln2Bias, epsilon: epsilon, into: &h)
+            DecoderKernels.layerNorm(
+                x, rows: n, d: d, weight: layer.ln2Weight, bias: layer.ln2Bias, epsilon: epsilon, into: &h)
             Gemm.matmul(h, rows: n, layer.fcWeight, k: d, n: inner, into: &hidden)  // [B*T, inner]
             DecoderKernels.addBias(&hidden, rows: n, d: inner, layer.fcBias)
             DecoderKernels.activate(&hidden, count: n * inner, activation)
@@ -217,7 +221,8 @@ public struct GPT2Decoder: LanguageModelDecoder {
             for c in 0..<d { last[b * d + c] = x[(b * t + t - 1) * d + c] }
         }
         var normed = [Float](repeating: 0, count: batch * d)
-        DecoderKernels.layerNorm(last, rows: batch, d: d, weight: lnfWeight, bias: lnfBias, epsilon: epsilon, into: &normed)
+        DecoderKernels.layerNorm(
+            last, rows: batch, d: d, weight: lnfWeight, bias: lnfBias, epsilon: epsilon, into: &normed)
         let v = config.vocabSize
         var logits = [Float](repeating: 0, count: batch * v)
         Gemm.matmulTransposed(normed, rows: batch, lmHead ?? wte, k: d, n: v, into: &logits)

@@ -20,7 +20,8 @@ public enum GenerationModel {
         switch object?["model_type"] as? String {
         case "gpt2": return .gpt2(try GPT2Decoder(directory: directory))
         case "t5": return .t5(try T5Decoder(directory: directory))
-        case let other: throw GenerationError.unsupportedModel("model_type \(other ?? "missing") (gpt2 and t5 generate)")
+        case let other:
+            throw GenerationError.unsupportedModel("model_type \(other ?? "missing") (gpt2 and t5 generate)")
         }
     }
 

@@ -70,7 +70,8 @@ public struct TextStream<Decoder: LanguageModelDecoder> {
         decoder: Decoder, prompt: [Int32], parameters: GenerationParameters,
         tokenBytes: @escaping (Int32) -> [UInt8]
     ) throws {
-        iterator = try TokenIterator(decoder: decoder, prompts: [prompt], parameters: parameters, tokenBytes: tokenBytes)
+        iterator = try TokenIterator(
+            decoder: decoder, prompts: [prompt], parameters: parameters, tokenBytes: tokenBytes)
         detokenizer = StreamingDetokenizer(tokenBytes: tokenBytes)
     }
 

@@ -12,8 +12,9 @@ extension T5Decoder {
         // bias[head][i][j] from the bidirectional buckets of j - i
         let buckets = (0..<s).map { i in
             (0..<s).map { j in
-                Self.bucket(j - i, bidirectional: true, numBuckets: config.relativeAttentionNumBuckets,
-                            maxDistance: config.relativeAttentionMaxDistance)
+                Self.bucket(
+                    j - i, bidirectional: true, numBuckets: config.relativeAttentionNumBuckets,
+                    maxDistance: config.relativeAttentionMaxDistance)
             }
         }
         var h = [Float](repeating: 0, count: s * d)
@@ -29,8 +30,9 @@ extension T5Decoder {
                 for head in 0..<heads {
                     let rowBuckets = buckets[i]
                     let bias = encoderBias
-                    attend(q, row: i, keys: k, values: v, head: head, first: 0, last: s - 1,
-                           bias: { bias[rowBuckets[$0] * heads + head] }, scores: &scores, into: &attended)
+                    attend(
+                        q, row: i, keys: k, values: v, head: head, first: 0, last: s - 1,
+                        bias: { bias[rowBuckets[$0] * heads + head] }, scores: &scores, into: &attended)
                 }
             }
             Gemm.matmulTransposed(attended, rows: s, block.selfAttention.o, k: inner, n: d, into: &projected)
@@ -57,8 +59,9 @@ extension T5Decoder {
         // unidirectional buckets of (key - query) for every query position of this chunk
         let biasRows = (0..<t).map { i in
             (0...(start + i)).map { j in
-                Self.bucket(j - (start + i), bidirectional: false, numBuckets: config.relativeAttentionNumBuckets,
-                            maxDistance: config.relativeAttentionMaxDistance)
+                Self.bucket(
+                    j - (start + i), bidirectional: false, numBuckets: config.relativeAttentionNumBuckets,
+                    maxDistance: config.relativeAttentionMaxDistance)
             }
         }
         var h = [Float](repeating: 0, count: n * d)
@@ -78,8 +81,9 @@ extension T5Decoder {
                 for i in 0..<t {
                     let rowBuckets = biasRows[i]
                     for head in 0..<heads {
-                        attend(q, row: b * t + i, keys: keys, values: values, head: head, first: 0, last: start + i,
-                               bias: { bias[rowBuckets[$0] * heads + head] }, scores: &scores, into: &attended)
+                        attend(
+                            q, row: b * t + i, keys: keys, values: values, head: head, first: 0, last: start + i,
+                            bias: { bias[rowBuckets[$0] * heads + head] }, scores: &scores, into: &attended)
                     }
                 }
             }
@@ -93,8 +97,9 @@ extension T5Decoder {
                 let keys = cache.crossKeys[l][b], values = cache.crossValues[l][b]
                 for i in 0..<t {
                     for head in 0..<heads {
-                        attend(q, row: b * t + i, keys: keys, values: values, head: head, first: 0,
-                               last: cache.encoderLengths[b] - 1, bias: nil, scores: &scores, into: &attended)
+                        attend(
+                            q, row: b * t + i, keys: keys, values: values, head: head, first: 0,
+                            last: cache.encoderLengths[b] - 1, bias: nil, scores: &scores, into: &attended)
                     }
                 }
             }
@@ -120,9 +125,11 @@ extension T5Decoder {
     }
 
     /// Residual feed-forward: `x += wo · act(wi · norm(x))` (gated: `act(wi_0 · h) * (wi_1 · h)`).
-    private func feedForward(_ block: Block, x: inout [Float], rows: Int, scratch h: inout [Float], out: inout [Float]) {
+    private func feedForward(_ block: Block, x: inout [Float], rows: Int, scratch h: inout [Float], out: inout [Float])
+    {
         let d = config.dModel, dff = config.dFf
-        DecoderKernels.rmsNorm(x, rows: rows, d: d, weight: block.feedForwardNorm, epsilon: Float(config.layerNormEpsilon), into: &h)
+        DecoderKernels.rmsNorm(
+            x, rows: rows, d: d, weight: block.feedForwardNorm, epsilon: Float(config.layerNormEpsilon), into: &h)
         var hidden = [Float](repeating: 0, count: rows * dff)
         Gemm.matmulTransposed(h, rows: rows, block.feedForward.wi, k: d, n: dff, into: &hidden)  // [rows, dff]
         DecoderKernels.activate(&hidden, count: rows * dff, activation)
@@ -132,7 +139,7 @@ extension T5Decoder {
             for i in 0..<(rows * dff) { hidden[i] *= linear[i] }
         }
         Gemm.matmulTransposed(hidden, rows: rows, block.feedForward.wo, k: dff, n: d, into: &out)
-        for i in 0..<(rows * d) { x[i] += out[i] } 
+        for i in 0..<(rows * d) { x[i] += out[i] }
     }
 
     /// One head of one query row: unscaled dot products (T5 folds the scale into its weights).

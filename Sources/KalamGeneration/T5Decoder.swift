@@ -81,14 +81,16 @@ public struct T5Decoder: LanguageModelDecoder {
             return Block(
                 selfNorm: try norm(p + "0.layer_norm.weight"), selfAttention: try attention(p + "0.SelfAttention."),
                 crossNorm: nil, crossAttention: nil,
-                feedForwardNorm: try norm(p + "1.layer_norm.weight"), feedForward: try feedForward(p + "1.DenseReluDense."))
+                feedForwardNorm: try norm(p + "1.layer_norm.weight"),
+                feedForward: try feedForward(p + "1.DenseReluDense."))
         }
         decoderBlocks = try (0..<config.decoderLayers).map { i in
             let p = "decoder.block.\(i).layer."
             return Block(
                 selfNorm: try norm(p + "0.layer_norm.weight"), selfAttention: try attention(p + "0.SelfAttention."),
                 crossNorm: try norm(p + "1.layer_norm.weight"), crossAttention: try attention(p + "1.EncDecAttention."),
-                feedForwardNorm: try norm(p + "2.layer_norm.weight"), feedForward: try feedForward(p + "2.DenseReluDense."))
+                feedForwardNorm: try norm(p + "2.layer_norm.weight"),
+                feedForward: try feedForward(p + "2.DenseReluDense."))
         }
         encoderBias = try weights.require(
             ["encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"], count: buckets * heads)
@@ -116,7 +118,9 @@ public struct T5Decoder: LanguageModelDecoder {
 
     /// Encodes each prompt and runs the decoder start token.
     public func start(_ prompts: [[Int32]]) throws -> DecoderStart<Cache> {
-        for (index, prompt) in prompts.enumerated() where prompt.isEmpty { throw GenerationError.emptyPrompt(row: index) }
+        for (index, prompt) in prompts.enumerated() where prompt.isEmpty {
+            throw GenerationError.emptyPrompt(row: index)
+        }
         for id in prompts.joined() where id < 0 || Int(id) >= config.vocabSize {
             throw GenerationError.tokenOutOfVocabulary(id: id, vocabularySize: config.vocabSize)
         }

@@ -12,8 +12,9 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     /// Parses a `config.json` activation name; an unknown name is a ``ModelError/unsupportedValue(field:value:supported:)``.
     public init(hfName: String, field: String) throws {
         guard let value = Activation(rawValue: hfName) else {
-            throw ModelError.unsupportedValue(field: field, value: hfName,
-                                              supported: Activation.allCases.map(\.rawValue))
+            throw ModelError.unsupportedValue(
+                field: field, value: hfName,
+                supported: Activation.allCases.map(\.rawValue))
         }
         self = value
     }

@@ -22,8 +22,10 @@ public final class BertForMaskedLM: PretrainedModel {
     public var rng: KalamRandom
     /// The decoder's weight and bias are the word embeddings and `cls.predictions.bias`.
     public var tiedAliases: [String: String] {
-        ["cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
-         "cls.predictions.decoder.bias": "cls.predictions.bias"]
+        [
+            "cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
+            "cls.predictions.decoder.bias": "cls.predictions.bias",
+        ]
     }
     /// `cls.predictions.*`, which a `BertModel` checkpoint lacks.
     public var headKeys: Set<String> { Set(namedParameters.map(\.key).filter { $0.hasPrefix("cls.") }) }
@@ -43,11 +45,15 @@ public final class BertForMaskedLM: PretrainedModel {
     }
 
     /// Logits `[B, T, V]`; with `labels` `[B, T]` (`-100` where nothing is predicted) also the MLM loss.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
-                               labels: IndexTensor? = nil) throws -> ModelOutput {
-        let hidden = try bert(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds,
-                              training: isTraining, rng: &rng).lastHiddenState                   // [B, T, C]
-        let logits = try predictions(hidden, decoder: bert.embeddings.wordEmbeddings.weight)    // [B, T, V]
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
+        labels: IndexTensor? = nil
+    ) throws -> ModelOutput {
+        let hidden = try bert(
+            inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds,
+            training: isTraining, rng: &rng
+        ).lastHiddenState  // [B, T, C]
+        let logits = try predictions(hidden, decoder: bert.embeddings.wordEmbeddings.weight)  // [B, T, V]
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.vocabSize)
         return ModelOutput(logits: logits, loss: try crossEntropy(logits: logits, targets: labels))
@@ -87,7 +93,8 @@ public final class BertForSequenceClassification: PretrainedModel {
         let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
         bert = BertBackbone(registry, prefix: "bert.", config: config, pooler: true)
         dropout = DropoutLayer(config.classifierDropout ?? config.hiddenDropoutProb)
-        classifier = DenseLayer(registry, "classifier", in: config.hiddenSize, out: config.numLabels, std: Float(config.initializerRange))
+        classifier = DenseLayer(
+            registry, "classifier", in: config.hiddenSize, out: config.numLabels, std: Float(config.initializerRange))
         namedParameters = registry.entries
         rng = registry.rng.fork(stream: 1)
     }
@@ -97,8 +104,10 @@ public final class BertForSequenceClassification: PretrainedModel {
 
     /// Logits `[B, num_labels]`; with class `labels` `[B]` also the loss. For regression use
     /// ``callAsFunction(inputIds:attentionMask:tokenTypeIds:targets:)``.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
-                               labels: IndexTensor? = nil) throws -> ModelOutput {
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
+        labels: IndexTensor? = nil
+    ) throws -> ModelOutput {
         let logits = try classify(inputIds, attentionMask, tokenTypeIds)
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         if isRegression {
@@ -109,8 +118,10 @@ public final class BertForSequenceClassification: PretrainedModel {
     }
 
     /// Regression: outputs `[B, num_labels]` and the mean squared error against `targets` `[B, num_labels]`.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
-                               targets: Tensor) throws -> ModelOutput {
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
+        targets: Tensor
+    ) throws -> ModelOutput {
         let logits = try classify(inputIds, attentionMask, tokenTypeIds)
         guard targets.shape == logits.shape else {
             throw ModelError.invalidInput(name: "labels", reason: "shape \(targets.shape), expected \(logits.shape)")
@@ -119,7 +130,8 @@ public final class BertForSequenceClassification: PretrainedModel {
     }
 
     private func classify(_ ids: IndexTensor, _ mask: IndexTensor?, _ types: IndexTensor?) throws -> Tensor {
-        let pooled = try bert(inputIds: ids, attentionMask: mask, tokenTypeIds: types, training: isTraining, rng: &rng).poolerOutput!
+        let pooled = try bert(inputIds: ids, attentionMask: mask, tokenTypeIds: types, training: isTraining, rng: &rng)
+            .poolerOutput!
         return try classifier(dropout(pooled, training: isTraining, rng: &rng))  // [B, num_labels]
     }
 }
@@ -156,17 +168,22 @@ public final class BertForTokenClassification: PretrainedModel {
         let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
         bert = BertBackbone(registry, prefix: "bert.", config: config, pooler: false)
         dropout = DropoutLayer(config.classifierDropout ?? config.hiddenDropoutProb)
-        classifier = DenseLayer(registry, "classifier", in: config.hiddenSize, out: config.numLabels, std: Float(config.initializerRange))
+        classifier = DenseLayer(
+            registry, "classifier", in: config.hiddenSize, out: config.numLabels, std: Float(config.initializerRange))
         namedParameters = registry.entries
         rng = registry.rng.fork(stream: 1)
     }
 
     /// Logits `[B, T, num_labels]`; with `labels` `[B, T]` (`-100` on padding) also the loss.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
-                               labels: IndexTensor? = nil) throws -> ModelOutput {
-        let hidden = try bert(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds,
-                              training: isTraining, rng: &rng).lastHiddenState                 // [B, T, C]
-        let logits = try classifier(dropout(hidden, training: isTraining, rng: &rng))          // [B, T, K]
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
+        labels: IndexTensor? = nil
+    ) throws -> ModelOutput {
+        let hidden = try bert(
+            inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds,
+            training: isTraining, rng: &rng
+        ).lastHiddenState  // [B, T, C]
+        let logits = try classifier(dropout(hidden, training: isTraining, rng: &rng))  // [B, T, K]
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.numLabels)
         return ModelOutput(logits: logits, loss: try crossEntropy(logits: logits, targets: labels))

@@ -8,40 +8,45 @@ import KalamCore
 
 /// `BertEmbeddings`: word + learned position + token type embeddings, then layer norm and dropout.
 struct BertEmbeddings {
-    let wordEmbeddings: EmbeddingTable          // [V, C]
-    let positionEmbeddings: EmbeddingTable      // [P, C]
-    let tokenTypeEmbeddings: EmbeddingTable     // [types, C]
+    let wordEmbeddings: EmbeddingTable  // [V, C]
+    let positionEmbeddings: EmbeddingTable  // [P, C]
+    let tokenTypeEmbeddings: EmbeddingTable  // [types, C]
     let layerNorm: LayerNormLayer
     let dropout: DropoutLayer
     let paddingIndex: Int32?
 
     init(_ r: ParameterRegistry, _ prefix: String, config c: BertConfig) {
         let std = Float(c.initializerRange)
-        wordEmbeddings = EmbeddingTable(r, prefix + ".word_embeddings.weight", count: c.vocabSize, dim: c.hiddenSize, std: std)
+        wordEmbeddings = EmbeddingTable(
+            r, prefix + ".word_embeddings.weight", count: c.vocabSize, dim: c.hiddenSize, std: std)
         if let pad = c.padTokenId, pad >= 0, pad < c.vocabSize {  // transformers zeroes the padding row
             (wordEmbeddings.weight.data + pad * c.hiddenSize).update(repeating: 0, count: c.hiddenSize)
         }
-        positionEmbeddings = EmbeddingTable(r, prefix + ".position_embeddings.weight", count: c.maxPositionEmbeddings, dim: c.hiddenSize, std: std)
-        tokenTypeEmbeddings = EmbeddingTable(r, prefix + ".token_type_embeddings.weight", count: c.typeVocabSize, dim: c.hiddenSize, std: std)
+        positionEmbeddings = EmbeddingTable(
+            r, prefix + ".position_embeddings.weight", count: c.maxPositionEmbeddings, dim: c.hiddenSize, std: std)
+        tokenTypeEmbeddings = EmbeddingTable(
+            r, prefix + ".token_type_embeddings.weight", count: c.typeVocabSize, dim: c.hiddenSize, std: std)
         layerNorm = LayerNormLayer(r, prefix + ".LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
         dropout = DropoutLayer(c.hiddenDropoutProb)
         paddingIndex = c.padTokenId.map(Int32.init)
     }
 
     /// ids, token types `[B, T]` → `[B, T, C]`.
-    func callAsFunction(_ ids: IndexTensor, tokenTypes: IndexTensor, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let positions = try positionEmbeddings(Heads.positions(ids.shape[1]))                     // [T, C]
-        let sum = try words(ids) + tokenTypeEmbeddings(tokenTypes) + positions                       // [B, T, C]
+    func callAsFunction(
+        _ ids: IndexTensor, tokenTypes: IndexTensor, training: Bool, rng: inout KalamRandom
+    ) throws -> Tensor {
+        let positions = try positionEmbeddings(Heads.positions(ids.shape[1]))  // [T, C]
+        let sum = try words(ids) + tokenTypeEmbeddings(tokenTypes) + positions  // [B, T, C]
         return try dropout(layerNorm(sum), training: training, rng: &rng)
     }
 
     /// The word embeddings with `nn.Embedding(padding_idx=pad_token_id)`'s rule: the padding row's
     /// value is used, but it receives no gradient.
     private func words(_ ids: IndexTensor) throws -> Tensor {
-        let looked = try wordEmbeddings(ids)                                                        // [B, T, C]
+        let looked = try wordEmbeddings(ids)  // [B, T, C]
         guard let pad = paddingIndex, ids.values.contains(pad), looked.requiresGrad else { return looked }
-        let isPad = try Tensor(ids.values.map { $0 == pad ? 1 : 0 }, shape: ids.shape + [1])        // [B, T, 1]
-        let frozen = try embedding(ids, weight: wordEmbeddings.weight.detached())                  // no gradient
+        let isPad = try Tensor(ids.values.map { $0 == pad ? 1 : 0 }, shape: ids.shape + [1])  // [B, T, 1]
+        let frozen = try embedding(ids, weight: wordEmbeddings.weight.detached())  // no gradient
         return try Tensor.where(isPad, frozen, looked)
     }
 }
@@ -50,11 +55,11 @@ struct BertEmbeddings {
 /// `attention.output.{dense,LayerNorm}`, `intermediate.dense`, `output.{dense,LayerNorm}`.
 struct BertLayer {
     let query: DenseLayer, key: DenseLayer, value: DenseLayer  // BertSelfAttention
-    let attentionOutput: DenseLayer                           // BertSelfOutput.dense
-    let attentionNorm: LayerNormLayer                         // BertSelfOutput.LayerNorm
-    let intermediate: DenseLayer                              // BertIntermediate.dense
-    let output: DenseLayer                                    // BertOutput.dense
-    let outputNorm: LayerNormLayer                            // BertOutput.LayerNorm
+    let attentionOutput: DenseLayer  // BertSelfOutput.dense
+    let attentionNorm: LayerNormLayer  // BertSelfOutput.LayerNorm
+    let intermediate: DenseLayer  // BertIntermediate.dense
+    let output: DenseLayer  // BertOutput.dense
+    let outputNorm: LayerNormLayer  // BertOutput.LayerNorm
     let activation: Activation
     let heads: Int
     let attentionDropout: Float
@@ -78,13 +83,13 @@ struct BertLayer {
 
     /// `[B, T, C]`, key mask `[B, T]` → `[B, T, C]` (post-norm residual blocks).
     func callAsFunction(_ x: Tensor, keyMask: Tensor?, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let q = try splitHeads(query(x), heads: heads)   // [B, H, T, D]
+        let q = try splitHeads(query(x), heads: heads)  // [B, H, T, D]
         let k = try splitHeads(key(x), heads: heads)
         let v = try splitHeads(value(x), heads: heads)
         let options = AttentionOptions(keyMask: keyMask, dropout: training ? attentionDropout : 0)
         let context = try mergeHeads(scaledDotProductAttention(q, k, v, options: options, rng: &rng))  // [B, T, C]
         let attended = try attentionNorm(hiddenDropout(attentionOutput(context), training: training, rng: &rng) + x)
-        let inner = try activation.apply(intermediate(attended))                                          // [B, T, I]
+        let inner = try activation.apply(intermediate(attended))  // [B, T, I]
         return try outputNorm(hiddenDropout(output(inner), training: training, rng: &rng) + attended)
     }
 }
@@ -99,7 +104,8 @@ struct BertPooler {
 
     /// `[B, T, C]` → `[B, C]`.
     func callAsFunction(_ hidden: Tensor) throws -> Tensor {
-        let first = try hidden.slice(axis: 1, 0..<1).reshaped([hidden.shape[0], hidden.shape[2]])  // [B, 1, C] -> [B, C]
+        // [B, 1, C] -> [B, C]
+        let first = try hidden.slice(axis: 1, 0..<1).reshaped([hidden.shape[0], hidden.shape[2]])
         return try dense(first).tanh()
     }
 }
@@ -115,7 +121,8 @@ struct BertLMPredictionHead {
     init(_ r: ParameterRegistry, _ prefix: String, config c: BertConfig) {
         // transformers' named_parameters() order: bias first, then the transform.
         bias = r.constant(prefix + ".bias", [c.vocabSize], 0)
-        transformDense = DenseLayer(r, prefix + ".transform.dense", in: c.hiddenSize, out: c.hiddenSize, std: Float(c.initializerRange))
+        transformDense = DenseLayer(
+            r, prefix + ".transform.dense", in: c.hiddenSize, out: c.hiddenSize, std: Float(c.initializerRange))
         transformNorm = LayerNormLayer(r, prefix + ".transform.LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
         activation = c.hiddenAct
     }
@@ -142,9 +149,12 @@ struct BertBackbone {
     }
 
     /// Checks the inputs and runs the encoder (and the pooler when present).
-    func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor?, tokenTypeIds: IndexTensor?,
-                        training: Bool, rng: inout KalamRandom) throws -> BertModelOutput {
-        let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: config.maxPositionEmbeddings)
+    func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor?, tokenTypeIds: IndexTensor?,
+        training: Bool, rng: inout KalamRandom
+    ) throws -> BertModelOutput {
+        let (b, t) = try ModelInput.checkIDs(
+            inputIds, vocabSize: config.vocabSize, maxLength: config.maxPositionEmbeddings)
         let mask = try ModelInput.mask(attentionMask, batch: b, length: t)
         let types = try tokenTypeIds ?? IndexTensor([Int32](repeating: 0, count: b * t), shape: [b, t])
         guard types.shape == [b, t] else {
@@ -195,13 +205,19 @@ public final class BertModel: PretrainedModel {
     /// The encoder output for `inputIds` `[B, T]` with optional padding mask and token types `[B, T]`.
     /// - Throws: ``ModelError/sequenceTooLong(length:maximum:)``, ``ModelError/tokenOutOfRange(id:vocabSize:row:position:)``,
     ///   ``ModelError/invalidInput(name:reason:)``.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil) throws -> BertModelOutput {
-        try backbone(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds, training: isTraining, rng: &rng)
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil
+    ) throws -> BertModelOutput {
+        try backbone(
+            inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds, training: isTraining,
+            rng: &rng)
     }
 
     /// Sentence embeddings `[B, C]`: the last hidden states averaged over the unmasked tokens, then
     /// scaled to unit length (sentence-transformers' `Pooling(mean)` + `Normalize`).
-    public func sentenceEmbeddings(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil) throws -> Tensor {
+    public func sentenceEmbeddings(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil
+    ) throws -> Tensor {
         let out = try self(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds)
         let mask = try attentionMask ?? IndexTensor([Int32](repeating: 1, count: inputIds.count), shape: inputIds.shape)
         return try SentencePooling.l2Normalized(SentencePooling.meanPooled(out.lastHiddenState, mask: mask))

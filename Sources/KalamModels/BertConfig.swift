@@ -73,7 +73,10 @@ public struct BertConfig: ModelConfiguration, Equatable {
     public var problemType: ProblemType?
 
     /// The keys written as floats.
-    public static let floatKeys: Set<String> = [CodingKeys.hiddenDropoutProb.rawValue, CodingKeys.attentionProbsDropoutProb.rawValue, CodingKeys.initializerRange.rawValue, CodingKeys.layerNormEps.rawValue, CodingKeys.classifierDropout.rawValue]
+    public static let floatKeys: Set<String> = [
+        CodingKeys.hiddenDropoutProb.rawValue, CodingKeys.attentionProbsDropoutProb.rawValue,
+        CodingKeys.initializerRange.rawValue, CodingKeys.layerNormEps.rawValue, CodingKeys.classifierDropout.rawValue,
+    ]
 
     /// The `config.json` keys.
     enum CodingKeys: String, CodingKey {
@@ -158,8 +161,9 @@ public struct BertConfig: ModelConfiguration, Equatable {
         padTokenId = c.contains(.padTokenId) ? try c.decodeIfPresent(Int.self, forKey: .padTokenId) : 0
         let position = try c.decode(.positionEmbeddingType, default: "absolute")
         guard let positionType = PositionEmbeddingType(rawValue: position) else {
-            throw ModelError.unsupportedValue(field: CodingKeys.positionEmbeddingType.rawValue, value: position,
-                                              supported: PositionEmbeddingType.allCases.map(\.rawValue))
+            throw ModelError.unsupportedValue(
+                field: CodingKeys.positionEmbeddingType.rawValue, value: position,
+                supported: PositionEmbeddingType.allCases.map(\.rawValue))
         }
         positionEmbeddingType = positionType
         classifierDropout = try c.decodeIfPresent(Double.self, forKey: .classifierDropout)
@@ -169,15 +173,18 @@ public struct BertConfig: ModelConfiguration, Equatable {
         tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: true)
         if let names = try c.decodeIfPresent([String: String].self, forKey: .id2label) {
             id2label = names
-            label2id = try c.decodeIfPresent([String: Int].self, forKey: .label2id)
-                ?? Dictionary(names.compactMap { k, v in Int(k).map { (v, $0) } }, uniquingKeysWith: { first, _ in first })
+            label2id =
+                try c.decodeIfPresent([String: Int].self, forKey: .label2id)
+                ?? Dictionary(
+                    names.compactMap { k, v in Int(k).map { (v, $0) } }, uniquingKeysWith: { first, _ in first })
         } else {
             (id2label, label2id) = Self.defaultLabels(try c.decode(.numLabels, default: 2))
         }
         if let problem = try c.decodeIfPresent(String.self, forKey: .problemType) {
             guard let kind = ProblemType(rawValue: problem) else {
-                throw ModelError.unsupportedValue(field: CodingKeys.problemType.rawValue, value: problem,
-                                                  supported: ProblemType.allCases.map(\.rawValue))
+                throw ModelError.unsupportedValue(
+                    field: CodingKeys.problemType.rawValue, value: problem,
+                    supported: ProblemType.allCases.map(\.rawValue))
             }
             problemType = kind
         } else {
@@ -231,18 +238,22 @@ public struct BertConfig: ModelConfiguration, Equatable {
         try ConfigCheck.positive(maxPositionEmbeddings, CodingKeys.maxPositionEmbeddings.rawValue)
         try ConfigCheck.positive(typeVocabSize, CodingKeys.typeVocabSize.rawValue)
         if hiddenSize % numAttentionHeads != 0 {
-            throw ModelError.invalidValue(field: CodingKeys.hiddenSize.rawValue, value: "\(hiddenSize)",
-                                          reason: "not divisible by num_attention_heads \(numAttentionHeads)")
+            throw ModelError.invalidValue(
+                field: CodingKeys.hiddenSize.rawValue, value: "\(hiddenSize)",
+                reason: "not divisible by num_attention_heads \(numAttentionHeads)")
         }
         try ConfigCheck.probability(hiddenDropoutProb, CodingKeys.hiddenDropoutProb.rawValue)
         try ConfigCheck.probability(attentionProbsDropoutProb, CodingKeys.attentionProbsDropoutProb.rawValue)
-        if let classifierDropout { try ConfigCheck.probability(classifierDropout, CodingKeys.classifierDropout.rawValue) }
+        if let classifierDropout {
+            try ConfigCheck.probability(classifierDropout, CodingKeys.classifierDropout.rawValue)
+        }
         try ConfigCheck.nonNegative(layerNormEps, CodingKeys.layerNormEps.rawValue)
         try ConfigCheck.flag(isDecoder, CodingKeys.isDecoder.rawValue, supported: false)
         try ConfigCheck.flag(addCrossAttention, CodingKeys.addCrossAttention.rawValue, supported: false)
         for index in 0..<id2label.count where id2label[String(index)] == nil {
-            throw ModelError.invalidValue(field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",
-                                          reason: "keys must be 0..<\(id2label.count)")
+            throw ModelError.invalidValue(
+                field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",
+                reason: "keys must be 0..<\(id2label.count)")
         }
         if id2label.isEmpty {
             throw ModelError.invalidValue(field: CodingKeys.id2label.rawValue, value: "{}", reason: "no labels")

@@ -8,8 +8,8 @@ import KalamCore
 
 /// `GPT2Attention`: causal multi-head self-attention with a fused `c_attn` projection.
 struct GPT2Attention {
-    let cAttn: GPT2Conv1D   // [C, 3C]
-    let cProj: GPT2Conv1D   // [C, C]
+    let cAttn: GPT2Conv1D  // [C, 3C]
+    let cProj: GPT2Conv1D  // [C, C]
     let heads: Int
     let attnDropout: Float
     let residDropout: DropoutLayer
@@ -18,7 +18,8 @@ struct GPT2Attention {
         let std = Float(c.initializerRange)
         cAttn = GPT2Conv1D(r, prefix + ".c_attn", in: c.nEmbd, out: 3 * c.nEmbd, std: std)
         // transformers scales the residual projections by 1/sqrt(2 * n_layer) at initialisation.
-        cProj = GPT2Conv1D(r, prefix + ".c_proj", in: c.nEmbd, out: c.nEmbd, std: std / (2 * Float(c.nLayer)).squareRoot())
+        cProj = GPT2Conv1D(
+            r, prefix + ".c_proj", in: c.nEmbd, out: c.nEmbd, std: std / (2 * Float(c.nLayer)).squareRoot())
         heads = c.nHead
         attnDropout = Float(c.attnPdrop)
         residDropout = DropoutLayer(c.residPdrop)
@@ -27,8 +28,8 @@ struct GPT2Attention {
     /// `x` `[B, T, C]`, `keyMask` `[B, T]` → `[B, T, C]`.
     func callAsFunction(_ x: Tensor, keyMask: Tensor?, training: Bool, rng: inout KalamRandom) throws -> Tensor {
         let c = x.shape[2]
-        let qkv = try cAttn(x).split([c, c, c], axis: -1)           // 3 x [B, T, C]
-        let q = try splitHeads(qkv[0], heads: heads)                  // [B, H, T, D]
+        let qkv = try cAttn(x).split([c, c, c], axis: -1)  // 3 x [B, T, C]
+        let q = try splitHeads(qkv[0], heads: heads)  // [B, H, T, D]
         let k = try splitHeads(qkv[1], heads: heads)
         let v = try splitHeads(qkv[2], heads: heads)
         let options = AttentionOptions(causal: true, keyMask: keyMask, dropout: training ? attnDropout : 0)
@@ -39,15 +40,16 @@ struct GPT2Attention {
 
 /// `GPT2MLP`: `c_proj(act(c_fc(x)))`.
 struct GPT2MLP {
-    let cFc: GPT2Conv1D     // [C, inner]
-    let cProj: GPT2Conv1D   // [inner, C]
+    let cFc: GPT2Conv1D  // [C, inner]
+    let cProj: GPT2Conv1D  // [inner, C]
     let activation: Activation
     let dropout: DropoutLayer
 
     init(_ r: ParameterRegistry, _ prefix: String, config c: GPT2Config) {
         let std = Float(c.initializerRange)
         cFc = GPT2Conv1D(r, prefix + ".c_fc", in: c.nEmbd, out: c.innerSize, std: std)
-        cProj = GPT2Conv1D(r, prefix + ".c_proj", in: c.innerSize, out: c.nEmbd, std: std / (2 * Float(c.nLayer)).squareRoot())
+        cProj = GPT2Conv1D(
+            r, prefix + ".c_proj", in: c.innerSize, out: c.nEmbd, std: std / (2 * Float(c.nLayer)).squareRoot())
         activation = c.activationFunction
         dropout = DropoutLayer(c.residPdrop)
     }
@@ -81,8 +83,8 @@ struct GPT2Block {
 
 /// `GPT2Model`: token and learned position embeddings, the blocks, a final layer norm.
 struct GPT2Model {
-    let wte: EmbeddingTable   // [V, C]
-    let wpe: EmbeddingTable   // [P, C]
+    let wte: EmbeddingTable  // [V, C]
+    let wpe: EmbeddingTable  // [P, C]
     let dropout: DropoutLayer
     let h: [GPT2Block]
     let lnF: LayerNormLayer
@@ -98,7 +100,7 @@ struct GPT2Model {
 
     /// ids `[B, T]` (already checked), `keyMask` `[B, T]` → hidden states `[B, T, C]`.
     func callAsFunction(_ ids: IndexTensor, keyMask: Tensor?, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let positions = try wpe(Heads.positions(ids.shape[1]))                  // [T, C]
+        let positions = try wpe(Heads.positions(ids.shape[1]))  // [T, C]
         var x = try dropout(wte(ids) + positions, training: training, rng: &rng)  // [B, T, C]
         for block in h { x = try block(x, keyMask: keyMask, training: training, rng: &rng) }
         return try lnF(x)
@@ -140,7 +142,8 @@ public final class GPT2LMHeadModel: PretrainedModel {
         self.config = config
         let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
         transformer = GPT2Model(registry, "transformer", config: config)
-        lmHead = config.tieWordEmbeddings
+        lmHead =
+            config.tieWordEmbeddings
             ? transformer.wte.weight
             : registry.normal("lm_head.weight", [config.vocabSize, config.nEmbd], std: Float(config.initializerRange))
         namedParameters = registry.entries
@@ -158,9 +161,11 @@ public final class GPT2LMHeadModel: PretrainedModel {
     /// position `t` predicts `labels[t + 1]`, and labels of `-100` are ignored (transformers' rule).
     /// - Throws: ``ModelError/sequenceTooLong(length:maximum:)`` beyond `n_positions`,
     ///   ``ModelError/tokenOutOfRange(id:vocabSize:row:position:)``, ``ModelError/invalidInput(name:reason:)``.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, labels: IndexTensor? = nil) throws -> ModelOutput {
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, labels: IndexTensor? = nil
+    ) throws -> ModelOutput {
         let hidden = try hiddenStates(inputIds: inputIds, attentionMask: attentionMask)  // [B, T, C]
-        let logits = try linear(hidden, weight: lmHead)                                  // [B, T, V]
+        let logits = try linear(hidden, weight: lmHead)  // [B, T, V]
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.vocabSize)
         let loss = try crossEntropy(logits: logits, targets: Heads.shiftedLeft(labels))

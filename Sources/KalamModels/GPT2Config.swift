@@ -56,7 +56,10 @@ public struct GPT2Config: ModelConfiguration, Equatable {
     public var tieWordEmbeddings: Bool
 
     /// The keys written as floats.
-    public static let floatKeys: Set<String> = [CodingKeys.residPdrop.rawValue, CodingKeys.embdPdrop.rawValue, CodingKeys.attnPdrop.rawValue, CodingKeys.layerNormEpsilon.rawValue, CodingKeys.initializerRange.rawValue]
+    public static let floatKeys: Set<String> = [
+        CodingKeys.residPdrop.rawValue, CodingKeys.embdPdrop.rawValue, CodingKeys.attnPdrop.rawValue,
+        CodingKeys.layerNormEpsilon.rawValue, CodingKeys.initializerRange.rawValue,
+    ]
 
     /// The `config.json` keys.
     enum CodingKeys: String, CodingKey {
@@ -128,8 +131,9 @@ public struct GPT2Config: ModelConfiguration, Equatable {
         nLayer = try c.decode(Int.self, forKey: .nLayer)
         nHead = try c.decode(Int.self, forKey: .nHead)
         nInner = try c.decodeIfPresent(Int.self, forKey: .nInner)
-        activationFunction = try Activation(hfName: c.decode(.activationFunction, default: "gelu_new"),
-                                            field: CodingKeys.activationFunction.rawValue)
+        activationFunction = try Activation(
+            hfName: c.decode(.activationFunction, default: "gelu_new"),
+            field: CodingKeys.activationFunction.rawValue)
         residPdrop = try c.decode(.residPdrop, default: 0.1)
         embdPdrop = try c.decode(.embdPdrop, default: 0.1)
         attnPdrop = try c.decode(.attnPdrop, default: 0.1)
@@ -190,16 +194,18 @@ public struct GPT2Config: ModelConfiguration, Equatable {
         try ConfigCheck.positive(nHead, CodingKeys.nHead.rawValue)
         if let nInner { try ConfigCheck.positive(nInner, CodingKeys.nInner.rawValue) }
         if nEmbd % nHead != 0 {
-            throw ModelError.invalidValue(field: CodingKeys.nEmbd.rawValue, value: "\(nEmbd)",
-                                          reason: "not divisible by n_head \(nHead)")
+            throw ModelError.invalidValue(
+                field: CodingKeys.nEmbd.rawValue, value: "\(nEmbd)",
+                reason: "not divisible by n_head \(nHead)")
         }
         try ConfigCheck.probability(residPdrop, CodingKeys.residPdrop.rawValue)
         try ConfigCheck.probability(embdPdrop, CodingKeys.embdPdrop.rawValue)
         try ConfigCheck.probability(attnPdrop, CodingKeys.attnPdrop.rawValue)
         try ConfigCheck.nonNegative(layerNormEpsilon, CodingKeys.layerNormEpsilon.rawValue)
         try ConfigCheck.flag(scaleAttnWeights, CodingKeys.scaleAttnWeights.rawValue, supported: true)
-        try ConfigCheck.flag(scaleAttnByInverseLayerIdx, CodingKeys.scaleAttnByInverseLayerIdx.rawValue,
-                             supported: false)
+        try ConfigCheck.flag(
+            scaleAttnByInverseLayerIdx, CodingKeys.scaleAttnByInverseLayerIdx.rawValue,
+            supported: false)
         try ConfigCheck.flag(addCrossAttention, CodingKeys.addCrossAttention.rawValue, supported: false)
     }
 }

@@ -72,7 +72,9 @@ extension ModelConfiguration {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             // A top-level scalar line: `  "key" : 1,` (JSONEncoder's pretty format).
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("\""), let close = trimmed.dropFirst().firstIndex(of: "\"") else { return String(line) }
+            guard trimmed.hasPrefix("\""), let close = trimmed.dropFirst().firstIndex(of: "\"") else {
+                return String(line)
+            }
             let key = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
             guard Self.floatKeys.contains(key) else { return String(line) }
             var value = trimmed[trimmed.index(after: close)...].drop { $0 == " " || $0 == ":" }
@@ -97,8 +99,9 @@ extension ModelError {
         case let .keyNotFound(key, context):
             self = .missingField(field: path(context, key), file: file)
         case let .typeMismatch(type, context):
-            self = .wrongType(field: path(context), expected: Self.jsonTypeName(type),
-                              found: Self.foundDescription(context), file: file)
+            self = .wrongType(
+                field: path(context), expected: Self.jsonTypeName(type),
+                found: Self.foundDescription(context), file: file)
         case let .valueNotFound(type, context):
             self = .wrongType(field: path(context), expected: Self.jsonTypeName(type), found: "null", file: file)
         case let .dataCorrupted(context):
@@ -158,7 +161,9 @@ enum ConfigCheck {
 
     /// Throws unless `value >= 0`.
     static func nonNegative(_ value: Double, _ field: String) throws {
-        if !(value >= 0) { throw ModelError.invalidValue(field: field, value: "\(value)", reason: "must not be negative") }
+        if !(value >= 0) {
+            throw ModelError.invalidValue(field: field, value: "\(value)", reason: "must not be negative")
+        }
     }
 
     /// Throws unless `0 <= value < 1` (a dropout probability).

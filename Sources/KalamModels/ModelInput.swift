@@ -4,9 +4,12 @@ import KalamCore
 enum ModelInput {
     /// Checks `ids` `[B, T]`: rank 2, `T ≤ maxLength` (when given), every id in `0..<vocabSize`.
     /// - Returns: `(B, T)`.
-    static func checkIDs(_ ids: IndexTensor, name: String = "input_ids", vocabSize: Int, maxLength: Int?) throws -> (Int, Int) {
+    static func checkIDs(
+        _ ids: IndexTensor, name: String = "input_ids", vocabSize: Int, maxLength: Int?
+    ) throws -> (Int, Int) {
         guard ids.shape.count == 2, ids.shape[0] > 0, ids.shape[1] > 0 else {
-            throw ModelError.invalidInput(name: name, reason: "expected a non-empty [batch, length] tensor, got shape \(ids.shape)")
+            throw ModelError.invalidInput(
+                name: name, reason: "expected a non-empty [batch, length] tensor, got shape \(ids.shape)")
         }
         let (b, t) = (ids.shape[0], ids.shape[1])
         if let maxLength, t > maxLength { throw ModelError.sequenceTooLong(length: t, maximum: maxLength) }
@@ -34,7 +37,8 @@ enum ModelInput {
             throw ModelError.invalidInput(name: name, reason: "shape \(labels.shape), expected \(shape)")
         }
         if let bad = labels.values.first(where: { $0 != -100 && ($0 < 0 || Int($0) >= classes) }) {
-            throw ModelError.invalidInput(name: name, reason: "label \(bad) is outside 0..<\(classes) (use -100 to ignore)")
+            throw ModelError.invalidInput(
+                name: name, reason: "label \(bad) is outside 0..<\(classes) (use -100 to ignore)")
         }
     }
 }

@@ -38,7 +38,10 @@ struct DenseLayer {
     let weight: Tensor
     let bias: Tensor?
 
-    init(_ r: ParameterRegistry, _ prefix: String, in inFeatures: Int, out outFeatures: Int, std: Float, bias: Bool = true) {
+    init(
+        _ r: ParameterRegistry, _ prefix: String, in inFeatures: Int, out outFeatures: Int, std: Float,
+        bias: Bool = true
+    ) {
         weight = r.normal(prefix + ".weight", [outFeatures, inFeatures], std: std)
         self.bias = bias ? r.constant(prefix + ".bias", [outFeatures], 0) : nil
     }
@@ -55,7 +58,7 @@ struct DenseLayer {
 /// nothing is transposed on load or save.
 struct GPT2Conv1D {
     let weight: Tensor  // [in, out]
-    let bias: Tensor    // [out]
+    let bias: Tensor  // [out]
 
     init(_ r: ParameterRegistry, _ prefix: String, in inFeatures: Int, out outFeatures: Int, std: Float) {
         weight = r.normal(prefix + ".weight", [inFeatures, outFeatures], std: std)

@@ -103,7 +103,8 @@ extension PretrainedModel {
             try checkpoint.copyFloats(stored, into: UnsafeMutableBufferPointer(start: tensor.data, count: tensor.count))
             used.insert(stored)
         }
-        let shapes = Dictionary(namedParameters.map { (rename($0.key), $0.tensor.shape) }, uniquingKeysWith: { a, _ in a })
+        let shapes = Dictionary(
+            namedParameters.map { (rename($0.key), $0.tensor.shape) }, uniquingKeysWith: { a, _ in a })
         for name in checkpoint.names.sorted() where !used.contains(name) {
             if ignoredCheckpointKeys.contains(name) { continue }
             if let target = tiedAliases.first(where: { rename($0.key) == name })?.value {
@@ -138,12 +139,17 @@ extension PretrainedModel {
             throw ModelError.fileNotFound(path: directory.appendingPathComponent("config.json").path)
         }
         let tensors = namedParameters.map { (name: $0.key, shape: $0.tensor.shape, data: $0.tensor.scalars) }
-        try SafeTensors.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
+        try SafeTensors.write(
+            tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
         if let source = tokenizerFrom {
-            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
-                         "vocab.json", "merges.txt", "spiece.model"] {
+            for name in [
+                "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+                "vocab.json", "merges.txt", "spiece.model",
+            ] {
                 let from = source.appendingPathComponent(name), to = directory.appendingPathComponent(name)
-                guard fm.fileExists(atPath: from.path), from.standardizedFileURL != to.standardizedFileURL else { continue }
+                guard fm.fileExists(atPath: from.path), from.standardizedFileURL != to.standardizedFileURL else {
+                    continue
+                }
                 let data = try Data(contentsOf: from)
                 try data.write(to: to, options: .atomic)
             }
@@ -165,10 +171,13 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     /// The family a set of checkpoint keys belongs to, judged by keys only that family has; `nil` when unsure.
     public static func detect(checkpointKeys keys: Set<String>) -> ModelFamily? {
         if keys.contains("transformer.wte.weight") || keys.contains("wte.weight") { return .gpt2 }
-        if keys.contains("embeddings.word_embeddings.weight") || keys.contains("bert.embeddings.word_embeddings.weight") {
+        if keys.contains("embeddings.word_embeddings.weight") || keys.contains("bert.embeddings.word_embeddings.weight")
+        {
             return .bert
         }
-        if keys.contains("shared.weight") || keys.contains("encoder.block.0.layer.0.SelfAttention.q.weight") { return .t5 }
+        if keys.contains("shared.weight") || keys.contains("encoder.block.0.layer.0.SelfAttention.q.weight") {
+            return .t5
+        }
         return nil
     }
 

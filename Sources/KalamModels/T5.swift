@@ -46,7 +46,7 @@ struct T5FeedForward {
 
     /// `[B, T, d_model]` → `[B, T, d_model]`.
     func callAsFunction(_ x: Tensor, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let h: Tensor                                                     // [B, T, d_ff]
+        let h: Tensor  // [B, T, d_ff]
         if let wi0, let wi1 {
             h = try activation.apply(wi0(x)) * wi1(x)
         } else {
@@ -60,20 +60,24 @@ struct T5FeedForward {
 /// relative position bias table in the first block of each stack.
 struct T5Attention {
     let q: DenseLayer, k: DenseLayer, v: DenseLayer, o: DenseLayer
-    let relativeAttentionBias: EmbeddingTable?   // [buckets, heads]
+    let relativeAttentionBias: EmbeddingTable?  // [buckets, heads]
     let heads: Int
     let numBuckets: Int, maxDistance: Int
     let dropout: Float
 
     init(_ r: ParameterRegistry, _ prefix: String, config c: T5Config, hasRelativeBias: Bool) {
         let factor = Float(c.initializerFactor), d = Float(c.dModel)
-        q = DenseLayer(r, prefix + ".q", in: c.dModel, out: c.innerDim, std: factor / (d * Float(c.dKv)).squareRoot(), bias: false)
+        q = DenseLayer(
+            r, prefix + ".q", in: c.dModel, out: c.innerDim, std: factor / (d * Float(c.dKv)).squareRoot(), bias: false)
         k = DenseLayer(r, prefix + ".k", in: c.dModel, out: c.innerDim, std: factor / d.squareRoot(), bias: false)
         v = DenseLayer(r, prefix + ".v", in: c.dModel, out: c.innerDim, std: factor / d.squareRoot(), bias: false)
-        o = DenseLayer(r, prefix + ".o", in: c.innerDim, out: c.dModel, std: factor / Float(c.innerDim).squareRoot(), bias: false)
-        relativeAttentionBias = hasRelativeBias
-            ? EmbeddingTable(r, prefix + ".relative_attention_bias.weight", count: c.relativeAttentionNumBuckets,
-                             dim: c.numHeads, std: factor / d.squareRoot())
+        o = DenseLayer(
+            r, prefix + ".o", in: c.innerDim, out: c.dModel, std: factor / Float(c.innerDim).squareRoot(), bias: false)
+        relativeAttentionBias =
+            hasRelativeBias
+            ? EmbeddingTable(
+                r, prefix + ".relative_attention_bias.weight", count: c.relativeAttentionNumBuckets,
+                dim: c.numHeads, std: factor / d.squareRoot())
             : nil
         heads = c.numHeads
         numBuckets = c.relativeAttentionNumBuckets
@@ -83,7 +87,9 @@ struct T5Attention {
 
     /// The bucket of `relativePosition = key − query`, exactly as transformers'
     /// `T5Attention._relative_position_bucket` computes it (in float32, truncated).
-    static func relativePositionBucket(_ relativePosition: Int, bidirectional: Bool, numBuckets: Int, maxDistance: Int) -> Int {
+    static func relativePositionBucket(
+        _ relativePosition: Int, bidirectional: Bool, numBuckets: Int, maxDistance: Int
+    ) -> Int {
         var buckets = numBuckets, result = 0, n = relativePosition
         if bidirectional {
             buckets /= 2
@@ -102,26 +108,32 @@ struct T5Attention {
     /// The position bias `[1, H, Tq, Tk]` from the bucket table (it receives a gradient).
     func positionBias(queries tq: Int, keys tk: Int, bidirectional: Bool) throws -> Tensor {
         guard let table = relativeAttentionBias else {
-            throw ModelError.invalidInput(name: "position_bias", reason: "this attention layer has no relative bias table")
+            throw ModelError.invalidInput(
+                name: "position_bias", reason: "this attention layer has no relative bias table")
         }
         var ids = [Int32](repeating: 0, count: tq * tk)
         for i in 0..<tq {
             for j in 0..<tk {
-                ids[i * tk + j] = Int32(Self.relativePositionBucket(j - i, bidirectional: bidirectional,
-                                                                    numBuckets: numBuckets, maxDistance: maxDistance))
+                ids[i * tk + j] = Int32(
+                    Self.relativePositionBucket(
+                        j - i, bidirectional: bidirectional,
+                        numBuckets: numBuckets, maxDistance: maxDistance))
             }
         }
-        let values = try table(IndexTensor(ids, shape: [tq, tk]))                      // [Tq, Tk, H]
-        return try values.permuted([2, 0, 1]).reshaped([1, heads, tq, tk])             // [1, H, Tq, Tk]
+        let values = try table(IndexTensor(ids, shape: [tq, tk]))  // [Tq, Tk, H]
+        return try values.permuted([2, 0, 1]).reshaped([1, heads, tq, tk])  // [1, H, Tq, Tk]
     }
 
     /// Queries from `x` `[B, Tq, d]`, keys and values from `source` `[B, Tk, d]` → `[B, Tq, d]`.
-    func callAsFunction(_ x: Tensor, source: Tensor, keyMask: Tensor?, bias: Tensor?, causal: Bool,
-                        training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let qh = try splitHeads(q(x), heads: heads)        // [B, H, Tq, d_kv]
-        let kh = try splitHeads(k(source), heads: heads)   // [B, H, Tk, d_kv]
+    func callAsFunction(
+        _ x: Tensor, source: Tensor, keyMask: Tensor?, bias: Tensor?, causal: Bool,
+        training: Bool, rng: inout KalamRandom
+    ) throws -> Tensor {
+        let qh = try splitHeads(q(x), heads: heads)  // [B, H, Tq, d_kv]
+        let kh = try splitHeads(k(source), heads: heads)  // [B, H, Tk, d_kv]
         let vh = try splitHeads(v(source), heads: heads)
-        let options = AttentionOptions(scale: 1, causal: causal, keyMask: keyMask, bias: bias, dropout: training ? dropout : 0)
+        let options = AttentionOptions(
+            scale: 1, causal: causal, keyMask: keyMask, bias: bias, dropout: training ? dropout : 0)
         return try o(mergeHeads(scaledDotProductAttention(qh, kh, vh, options: options, rng: &rng)))  // [B, Tq, d]
     }
 }
@@ -137,31 +149,45 @@ struct T5Block {
     init(_ r: ParameterRegistry, _ prefix: String, config c: T5Config, isDecoder: Bool, hasRelativeBias: Bool) {
         let factor = Float(c.initializerFactor)
         selfAttention = T5Attention(r, prefix + ".layer.0.SelfAttention", config: c, hasRelativeBias: hasRelativeBias)
-        selfNorm = T5LayerNorm(r, prefix + ".layer.0.layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
+        selfNorm = T5LayerNorm(
+            r, prefix + ".layer.0.layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
         if isDecoder {
             crossAttention = T5Attention(r, prefix + ".layer.1.EncDecAttention", config: c, hasRelativeBias: false)
-            crossNorm = T5LayerNorm(r, prefix + ".layer.1.layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
+            crossNorm = T5LayerNorm(
+                r, prefix + ".layer.1.layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
         } else {
             crossAttention = nil
             crossNorm = nil
         }
         let ff = isDecoder ? ".layer.2" : ".layer.1"
         feedForward = T5FeedForward(r, prefix + ff + ".DenseReluDense", config: c)
-        feedForwardNorm = T5LayerNorm(r, prefix + ff + ".layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
+        feedForwardNorm = T5LayerNorm(
+            r, prefix + ff + ".layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
         dropout = DropoutLayer(c.dropoutRate)
     }
 
     /// `[B, T, d]` → `[B, T, d]`; `encoder` and `encoderMask` only in the decoder.
-    func callAsFunction(_ x: Tensor, mask: Tensor?, bias: Tensor, causal: Bool, encoder: Tensor?, encoderMask: Tensor?,
-                        training: Bool, rng: inout KalamRandom) throws -> Tensor {
+    func callAsFunction(
+        _ x: Tensor, mask: Tensor?, bias: Tensor, causal: Bool, encoder: Tensor?, encoderMask: Tensor?,
+        training: Bool, rng: inout KalamRandom
+    ) throws -> Tensor {
         let normed = try selfNorm(x)
-        var h = try x + dropout(selfAttention(normed, source: normed, keyMask: mask, bias: bias, causal: causal,
-                                              training: training, rng: &rng), training: training, rng: &rng)
+        var h =
+            try x
+            + dropout(
+                selfAttention(
+                    normed, source: normed, keyMask: mask, bias: bias, causal: causal,
+                    training: training, rng: &rng), training: training, rng: &rng)
         if let crossAttention, let crossNorm, let encoder {
-            h = try h + dropout(crossAttention(crossNorm(h), source: encoder, keyMask: encoderMask, bias: nil, causal: false,
-                                               training: training, rng: &rng), training: training, rng: &rng)
+            h =
+                try h
+                + dropout(
+                    crossAttention(
+                        crossNorm(h), source: encoder, keyMask: encoderMask, bias: nil, causal: false,
+                        training: training, rng: &rng), training: training, rng: &rng)
         }
-        return try h + dropout(feedForward(feedForwardNorm(h), training: training, rng: &rng), training: training, rng: &rng)
+        return try h
+            + dropout(feedForward(feedForwardNorm(h), training: training, rng: &rng), training: training, rng: &rng)
     }
 }
 
@@ -177,21 +203,26 @@ struct T5Stack {
         blocks = (0..<count).map {
             T5Block(r, "\(prefix).block.\($0)", config: c, isDecoder: isDecoder, hasRelativeBias: $0 == 0)
         }
-        finalLayerNorm = T5LayerNorm(r, prefix + ".final_layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon,
-                                     factor: Float(c.initializerFactor))
+        finalLayerNorm = T5LayerNorm(
+            r, prefix + ".final_layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon,
+            factor: Float(c.initializerFactor))
         dropout = DropoutLayer(c.dropoutRate)
         self.isDecoder = isDecoder
     }
 
     /// Embedded inputs `[B, T, d]` → hidden states `[B, T, d]`.
-    func callAsFunction(_ embedded: Tensor, mask: Tensor?, encoder: Tensor?, encoderMask: Tensor?,
-                        training: Bool, rng: inout KalamRandom) throws -> Tensor {
+    func callAsFunction(
+        _ embedded: Tensor, mask: Tensor?, encoder: Tensor?, encoderMask: Tensor?,
+        training: Bool, rng: inout KalamRandom
+    ) throws -> Tensor {
         let t = embedded.shape[1]
-        let bias = try blocks[0].selfAttention.positionBias(queries: t, keys: t, bidirectional: !isDecoder)  // [1, H, T, T]
+        // [1, H, T, T]
+        let bias = try blocks[0].selfAttention.positionBias(queries: t, keys: t, bidirectional: !isDecoder)
         var x = try dropout(embedded, training: training, rng: &rng)
         for block in blocks {
-            x = try block(x, mask: mask, bias: bias, causal: isDecoder, encoder: encoder, encoderMask: encoderMask,
-                          training: training, rng: &rng)
+            x = try block(
+                x, mask: mask, bias: bias, causal: isDecoder, encoder: encoder, encoderMask: encoderMask,
+                training: training, rng: &rng)
         }
         return try dropout(finalLayerNorm(x), training: training, rng: &rng)
     }
@@ -220,10 +251,10 @@ public final class T5ForConditionalGeneration: PretrainedModel {
     /// The generator dropout draws from.
     public var rng: KalamRandom
 
-    let shared: EmbeddingTable     // [V, d]
+    let shared: EmbeddingTable  // [V, d]
     let encoder: T5Stack
     let decoder: T5Stack
-    let lmHead: Tensor             // [V, d]: shared's table when tied
+    let lmHead: Tensor  // [V, d]: shared's table when tied
 
     /// The stacks' `embed_tokens` (and the tied head) are `shared.weight`.
     public var tiedAliases: [String: String] {
@@ -244,7 +275,9 @@ public final class T5ForConditionalGeneration: PretrainedModel {
         shared = EmbeddingTable(registry, "shared.weight", count: config.vocabSize, dim: config.dModel, std: factor)
         encoder = T5Stack(registry, "encoder", config: config, isDecoder: false)
         decoder = T5Stack(registry, "decoder", config: config, isDecoder: true)
-        lmHead = config.tiesHead ? shared.weight : registry.normal("lm_head.weight", [config.vocabSize, config.dModel], std: factor)
+        lmHead =
+            config.tiesHead
+            ? shared.weight : registry.normal("lm_head.weight", [config.vocabSize, config.dModel], std: factor)
         namedParameters = registry.entries
         rng = registry.rng.fork(stream: 1)
     }
@@ -269,28 +302,37 @@ public final class T5ForConditionalGeneration: PretrainedModel {
     public func encode(inputIds: IndexTensor, attentionMask: IndexTensor? = nil) throws -> Tensor {
         let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: nil)
         let mask = try ModelInput.mask(attentionMask, batch: b, length: t)
-        return try encoder(shared(inputIds), mask: mask, encoder: nil, encoderMask: nil, training: isTraining, rng: &rng)
+        return try encoder(
+            shared(inputIds), mask: mask, encoder: nil, encoderMask: nil, training: isTraining, rng: &rng)
     }
 
     /// Logits `[B, Td, V]` for decoder inputs `[B, Td]` over encoder states `[B, T, d]`.
-    public func decode(decoderInputIds: IndexTensor, encoderHiddenStates: Tensor, attentionMask: IndexTensor? = nil,
-                       decoderAttentionMask: IndexTensor? = nil) throws -> Tensor {
-        let (b, td) = try ModelInput.checkIDs(decoderInputIds, name: "decoder_input_ids", vocabSize: config.vocabSize, maxLength: nil)
+    public func decode(
+        decoderInputIds: IndexTensor, encoderHiddenStates: Tensor, attentionMask: IndexTensor? = nil,
+        decoderAttentionMask: IndexTensor? = nil
+    ) throws -> Tensor {
+        let (b, td) = try ModelInput.checkIDs(
+            decoderInputIds, name: "decoder_input_ids", vocabSize: config.vocabSize, maxLength: nil)
         guard encoderHiddenStates.rank == 3, encoderHiddenStates.shape[0] == b else {
-            throw ModelError.invalidInput(name: "encoder_hidden_states", reason: "shape \(encoderHiddenStates.shape) for \(b) decoder rows")
+            throw ModelError.invalidInput(
+                name: "encoder_hidden_states", reason: "shape \(encoderHiddenStates.shape) for \(b) decoder rows")
         }
         let encoderMask = try ModelInput.mask(attentionMask, batch: b, length: encoderHiddenStates.shape[1])
-        let decoderMask = try ModelInput.mask(decoderAttentionMask, name: "decoder_attention_mask", batch: b, length: td)
-        var y = try decoder(shared(decoderInputIds), mask: decoderMask, encoder: encoderHiddenStates, encoderMask: encoderMask,
-                            training: isTraining, rng: &rng)                          // [B, Td, d]
+        let decoderMask = try ModelInput.mask(
+            decoderAttentionMask, name: "decoder_attention_mask", batch: b, length: td)
+        var y = try decoder(
+            shared(decoderInputIds), mask: decoderMask, encoder: encoderHiddenStates, encoderMask: encoderMask,
+            training: isTraining, rng: &rng)  // [B, Td, d]
         if config.scalesDecoderOutput { y = y * (1 / Float(config.dModel).squareRoot()) }
-        return try linear(y, weight: lmHead)                                         // [B, Td, V]
+        return try linear(y, weight: lmHead)  // [B, Td, V]
     }
 
     /// Logits `[B, Td, V]`; with `labels` `[B, Td]` also the cross-entropy loss over labels that are not `-100`.
     /// Without `decoderInputIds`, the decoder reads ``shiftRight(_:)`` of the labels.
-    public func callAsFunction(inputIds: IndexTensor, attentionMask: IndexTensor? = nil, decoderInputIds: IndexTensor? = nil,
-                               decoderAttentionMask: IndexTensor? = nil, labels: IndexTensor? = nil) throws -> ModelOutput {
+    public func callAsFunction(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, decoderInputIds: IndexTensor? = nil,
+        decoderAttentionMask: IndexTensor? = nil, labels: IndexTensor? = nil
+    ) throws -> ModelOutput {
         if let labels { try ModelInput.checkLabels(labels, shape: labels.shape, classes: config.vocabSize) }
         guard let decoderIds = try decoderInputIds ?? labels.map(shiftRight) else {
             throw ModelError.invalidInput(name: "decoder_input_ids", reason: "give decoder_input_ids or labels")
@@ -299,8 +341,9 @@ public final class T5ForConditionalGeneration: PretrainedModel {
             throw ModelError.invalidInput(name: "labels", reason: "shape \(labels.shape), expected \(decoderIds.shape)")
         }
         let hidden = try encode(inputIds: inputIds, attentionMask: attentionMask)
-        let logits = try decode(decoderInputIds: decoderIds, encoderHiddenStates: hidden, attentionMask: attentionMask,
-                                decoderAttentionMask: decoderAttentionMask)
+        let logits = try decode(
+            decoderInputIds: decoderIds, encoderHiddenStates: hidden, attentionMask: attentionMask,
+            decoderAttentionMask: decoderAttentionMask)
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         return ModelOutput(logits: logits, loss: try crossEntropy(logits: logits, targets: labels))
     }

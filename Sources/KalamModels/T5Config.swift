@@ -35,7 +35,8 @@ public struct T5Config: ModelConfiguration, Equatable {
         public init(hfName: String) throws {
             let parts = hfName.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
             let supported = Activation.allCases.map(\.rawValue).flatMap { [$0, "gated-\($0)"] }
-            let unsupported = ModelError.unsupportedValue(field: "feed_forward_proj", value: hfName, supported: supported)
+            let unsupported = ModelError.unsupportedValue(
+                field: "feed_forward_proj", value: hfName, supported: supported)
             switch parts.count {
             case 1:
                 guard let act = Activation(rawValue: parts[0]) else { throw unsupported }
@@ -124,7 +125,9 @@ public struct T5Config: ModelConfiguration, Equatable {
     public var scaleDecoderOutputs: Bool?
 
     /// The keys written as floats.
-    public static let floatKeys: Set<String> = [CodingKeys.dropoutRate.rawValue, CodingKeys.layerNormEpsilon.rawValue, CodingKeys.initializerFactor.rawValue]
+    public static let floatKeys: Set<String> = [
+        CodingKeys.dropoutRate.rawValue, CodingKeys.layerNormEpsilon.rawValue, CodingKeys.initializerFactor.rawValue,
+    ]
 
     /// The `config.json` keys.
     enum CodingKeys: String, CodingKey {
@@ -263,8 +266,9 @@ public struct T5Config: ModelConfiguration, Equatable {
         try ConfigCheck.positive(relativeAttentionNumBuckets, CodingKeys.relativeAttentionNumBuckets.rawValue)
         try ConfigCheck.positive(relativeAttentionMaxDistance, CodingKeys.relativeAttentionMaxDistance.rawValue)
         if relativeAttentionNumBuckets < 4 {
-            throw ModelError.invalidValue(field: CodingKeys.relativeAttentionNumBuckets.rawValue,
-                                          value: "\(relativeAttentionNumBuckets)", reason: "needs at least 4 buckets")
+            throw ModelError.invalidValue(
+                field: CodingKeys.relativeAttentionNumBuckets.rawValue,
+                value: "\(relativeAttentionNumBuckets)", reason: "needs at least 4 buckets")
         }
         try ConfigCheck.probability(dropoutRate, CodingKeys.dropoutRate.rawValue)
         try ConfigCheck.nonNegative(layerNormEpsilon, CodingKeys.layerNormEpsilon.rawValue)

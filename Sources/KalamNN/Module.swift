@@ -22,7 +22,10 @@ public final class Parameter<Value> {
     /// Optimizers and loaders update its values in place.
     public var wrappedValue: Value {
         get { value! }
-        set { value = newValue; (newValue as? Tensor)?.requiringGrad() }
+        set {
+            value = newValue
+            (newValue as? Tensor)?.requiringGrad()
+        }
     }
     private var value: Value?
 
@@ -66,8 +69,14 @@ public final class Child<Value> {
     }
 }
 
-protocol ParameterSlot { var slotKey: String? { get }; var tensor: Tensor? { get } }
-protocol ChildSlot { var slotKey: String? { get }; var modules: [(String?, Module)] { get } }
+protocol ParameterSlot {
+    var slotKey: String? { get }
+    var tensor: Tensor? { get }
+}
+protocol ChildSlot {
+    var slotKey: String? { get }
+    var modules: [(String?, Module)] { get }
+}
 
 extension Parameter: ParameterSlot {
     var slotKey: String? { key }
@@ -101,7 +110,10 @@ open class Module {
     private func slots() -> (parameters: [(String, Tensor)], children: [(String, Module)]) {
         var mirrors: [Mirror] = []
         var mirror: Mirror? = Mirror(reflecting: self)
-        while let m = mirror { mirrors.insert(m, at: 0); mirror = m.superclassMirror }
+        while let m = mirror {
+            mirrors.insert(m, at: 0)
+            mirror = m.superclassMirror
+        }
         var parameters: [(String, Tensor)] = [], children: [(String, Module)] = []
         for m in mirrors {
             for child in m.children {

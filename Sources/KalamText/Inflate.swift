@@ -31,9 +31,11 @@ public enum InflateError: Error, Equatable, CustomStringConvertible {
         case .invalidCodeLengths(let offset): return "invalid Huffman code lengths near byte \(offset)"
         case .invalidSymbol(let offset): return "invalid Huffman code near byte \(offset)"
         case let .distanceTooFar(offset, distance, available):
-            return "back-reference distance \(distance) exceeds the \(available) bytes decoded so far (near byte \(offset))"
+            return
+                "back-reference distance \(distance) exceeds the \(available) bytes decoded so far (near byte \(offset))"
         case let .checksumMismatch(expected, actual):
-            return "gzip CRC-32 mismatch: trailer says \(String(expected, radix: 16)), data gives \(String(actual, radix: 16))"
+            return
+                "gzip CRC-32 mismatch: trailer says \(String(expected, radix: 16)), data gives \(String(actual, radix: 16))"
         case let .lengthMismatch(expected, actual):
             return "gzip length mismatch: trailer says \(expected) bytes, decoded \(actual)"
         }
@@ -125,7 +127,8 @@ public enum Inflate {
     // MARK: - DEFLATE
 
     private static let lengthBase: [Int] = [
-        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+        258,
     ]
     private static let lengthExtra: [Int] = [
         0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
@@ -178,7 +181,9 @@ public enum Inflate {
         let literalCount = try reader.bits(5) + 257
         let distanceCount = try reader.bits(5) + 1
         let codeLengthCount = try reader.bits(4) + 4
-        guard literalCount <= 286, distanceCount <= 30 else { throw InflateError.invalidCodeLengths(offset: reader.byteOffset) }
+        guard literalCount <= 286, distanceCount <= 30 else {
+            throw InflateError.invalidCodeLengths(offset: reader.byteOffset)
+        }
         var codeLengthLengths = [UInt8](repeating: 0, count: 19)
         for i in 0..<codeLengthCount { codeLengthLengths[codeLengthOrder[i]] = UInt8(try reader.bits(3)) }
         let codeLengthTable = try HuffmanTable(lengths: codeLengthLengths, offset: reader.byteOffset)
@@ -201,7 +206,9 @@ public enum Inflate {
             case 17: repeatCount = 3 + (try reader.bits(3))
             default: repeatCount = 11 + (try reader.bits(7))
             }
-            guard index + repeatCount <= lengths.count else { throw InflateError.invalidCodeLengths(offset: reader.byteOffset) }
+            guard index + repeatCount <= lengths.count else {
+                throw InflateError.invalidCodeLengths(offset: reader.byteOffset)
+            }
             for _ in 0..<repeatCount {
                 lengths[index] = repeatValue
                 index += 1
@@ -230,7 +237,8 @@ public enum Inflate {
             guard distanceSymbol < 30 else { throw InflateError.invalidSymbol(offset: reader.byteOffset) }
             let distance = distanceBase[distanceSymbol] + (try reader.bits(distanceExtra[distanceSymbol]))
             guard distance <= output.count else {
-                throw InflateError.distanceTooFar(offset: reader.byteOffset, distance: distance, available: output.count)
+                throw InflateError.distanceTooFar(
+                    offset: reader.byteOffset, distance: distance, available: output.count)
             }
             var from = output.count - distance
             for _ in 0..<length {  // byte by byte: a copy may overlap its own output

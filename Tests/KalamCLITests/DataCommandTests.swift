@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamCLI
 @testable import KalamText
 
@@ -12,7 +13,9 @@ import Testing
     }
 
     @Test func optionsParse() throws {
-        let command = try DataCommand.Install.parse(["kjv", "bible-kjv", "--force", "--from", "/srv/archives", "--data-dir", "/d"])
+        let command = try DataCommand.Install.parse([
+            "kjv", "bible-kjv", "--force", "--from", "/srv/archives", "--data-dir", "/d",
+        ])
         #expect(command.names == ["kjv", "bible-kjv"])
         #expect(command.force && !command.all)
         #expect(command.from == "/srv/archives")

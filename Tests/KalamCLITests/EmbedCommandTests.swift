@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamCLI
 
 @Suite struct EmbedCommandTests {
@@ -14,7 +15,8 @@ import Testing
     @Test func rendersOneLinePerEmbedding() {
         #expect(EmbedCommand.render([0.5, -0.25, 1], json: true) == "[0.5,-0.25,1.0]")
         #expect(EmbedCommand.render([0.5, -0.25], json: false) == "0.5 -0.25")
-        let parsed = try? JSONSerialization.jsonObject(with: Data(EmbedCommand.render([0.125, 2], json: true).utf8)) as? [Double]
+        let parsed =
+            try? JSONSerialization.jsonObject(with: Data(EmbedCommand.render([0.125, 2], json: true).utf8)) as? [Double]
         #expect(parsed == [0.125, 2])
     }
 

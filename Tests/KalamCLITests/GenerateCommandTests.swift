@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamCLI
 @testable import KalamGeneration
 
@@ -9,8 +10,9 @@ struct GenerateCommandTests {
         .appendingPathComponent("Fixtures/generation")
     static let gpt2 = fixtures.appendingPathComponent("gpt2").path
     static let t5 = fixtures.appendingPathComponent("t5").path
-    static let expected = try! JSONSerialization.jsonObject(
-        with: Data(contentsOf: fixtures.appendingPathComponent("models.json"))) as! [String: Any]
+    static let expected =
+        try! JSONSerialization.jsonObject(
+            with: Data(contentsOf: fixtures.appendingPathComponent("models.json"))) as! [String: Any]
 
     static func expectedIds(_ model: String, _ name: String) -> [[Int]] {
         let cases = expected[model] as! [[String: Any]]
@@ -55,14 +57,18 @@ struct GenerateCommandTests {
     }
 
     @Test func streamingWithoutTokenizerPrintsIds() throws {
-        let text = try Self.output(["--model", Self.gpt2, "--prompt-ids", "5,17,42,8,23", "--max-new-tokens", "4", "--stream"])
+        let text = try Self.output([
+            "--model", Self.gpt2, "--prompt-ids", "5,17,42,8,23", "--max-new-tokens", "4", "--stream",
+        ])
         let ids = Self.expectedIds("gpt2", "greedy")[0].prefix(4).map(String.init).joined(separator: " ")
         #expect(text == ids + " \n")
     }
 
     @Test func samplingIsReproducibleBySeed() throws {
-        let arguments = ["--model", Self.gpt2, "--prompt-ids", "5,17", "--strategy", "sample", "--top-k", "20",
-                         "--temperature", "1.5", "--max-new-tokens", "16"]
+        let arguments = [
+            "--model", Self.gpt2, "--prompt-ids", "5,17", "--strategy", "sample", "--top-k", "20",
+            "--temperature", "1.5", "--max-new-tokens", "16",
+        ]
         let a = try Self.output(arguments + ["--seed", "7"])
         #expect(a == (try Self.output(arguments + ["--seed", "7"])))
         #expect(a != (try Self.output(arguments + ["--seed", "8"])))

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import KalamCore
 import KalamModels
 import KalamText
+import Testing
+
 @testable import KalamCLI
 @testable import KalamTraining
 
@@ -21,7 +22,8 @@ enum PretrainFixture {
     ]
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-cli-\(UUID().uuidString)", isDirectory: true)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kalam-cli-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -41,8 +43,10 @@ enum PretrainFixture {
     }
 
     static func arguments(corpus: String, preset: String, out: URL, steps: Int = 4) -> [String] {
-        ["--arch", "gpt2", "--corpus", corpus, "--preset", preset, "--tokenizer", "train:300", "--steps", "\(steps)",
-         "--out", out.path, "--batch-size", "4", "--eval-every", "2", "--checkpoint-every", "2", "--log-every", "1"]
+        [
+            "--arch", "gpt2", "--corpus", corpus, "--preset", preset, "--tokenizer", "train:300", "--steps", "\(steps)",
+            "--out", out.path, "--batch-size", "4", "--eval-every", "2", "--checkpoint-every", "2", "--log-every", "1",
+        ]
     }
 
     @discardableResult
@@ -61,7 +65,8 @@ enum PretrainFixture {
     /// The `kalam` binary next to the test bundle, when it was built.
     static let kalamBinary: URL? = {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0])
-        for dir in [bundle.deletingLastPathComponent(), bundle.deletingLastPathComponent().deletingLastPathComponent()] {
+        for dir in [bundle.deletingLastPathComponent(), bundle.deletingLastPathComponent().deletingLastPathComponent()]
+        {
             let candidate = dir.appendingPathComponent("kalam")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
@@ -76,8 +81,11 @@ enum PretrainFixture {
         let (corpus, preset) = try PretrainFixture.write(into: dir)
         let out = dir.appendingPathComponent("run")
         let lines = try PretrainFixture.pretrain(PretrainFixture.arguments(corpus: corpus, preset: preset, out: out))
-        for name in ["config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl", "checkpoints/step-00000004/trainer_state.json",
-                     "checkpoints/step-00000004/config.json", "checkpoints/step-00000002/model.safetensors"] {
+        for name in [
+            "config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl",
+            "checkpoints/step-00000004/trainer_state.json",
+            "checkpoints/step-00000004/config.json", "checkpoints/step-00000002/model.safetensors",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
         }
         #expect(lines.contains { $0.hasPrefix("unigram baseline: validation loss ") })
@@ -91,7 +99,9 @@ enum PretrainFixture {
 
         let model = try GPT2LMHeadModel.load(from: out)
         #expect(model.config.nLayer == 2 && model.config.vocabSize == 300)
-        let text = try PretrainFixture.evaluate(["--model", out.path, "--corpus", corpus, "--batch-size", "4", "--json"])
+        let text = try PretrainFixture.evaluate([
+            "--model", out.path, "--corpus", corpus, "--batch-size", "4", "--json",
+        ])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text[0].utf8)) as? [String: Any])
         let loss = try #require(json["loss"] as? Double)
         #expect(Float(loss) == evals.last!.validationLoss!)
@@ -125,15 +135,26 @@ enum PretrainFixture {
 
         let latin1 = dir.appendingPathComponent("latin1.txt")
         try Data([0x48, 0x69, 0xFF, 0x0A]).write(to: latin1)
-        #expect(throws: CorpusError.invalidUTF8(path: latin1.path, byteOffset: 2)) { try run(replacing("--corpus", latin1.path)) }
+        #expect(throws: CorpusError.invalidUTF8(path: latin1.path, byteOffset: 2)) {
+            try run(replacing("--corpus", latin1.path))
+        }
 
-        #expect(throws: TrainingError.unknownPreset(name: "huge", known: ["tiny", "small"])) { try run(replacing("--preset", "huge")) }
-        #expect(throws: CorpusError.unknownCorpus(name: "psalms", known: CorpusCatalog.names)) { try run(replacing("--corpus", "psalms")) }
+        #expect(throws: TrainingError.unknownPreset(name: "huge", known: ["tiny", "small"])) {
+            try run(replacing("--preset", "huge"))
+        }
+        #expect(throws: CorpusError.unknownCorpus(name: "psalms", known: CorpusCatalog.names)) {
+            try run(replacing("--corpus", "psalms"))
+        }
         #expect(throws: TrainingError.invalidOption(name: "--steps", value: "0", reason: "must be at least 1")) {
             try run(replacing("--steps", "0"))
         }
-        #expect(throws: TrainingError.unknownArchitecture(name: "bert", known: ["gpt2"])) { try run(replacing("--arch", "bert")) }
-        #expect(throws: TrainingError.invalidTokenizer(spec: "train:abc", reason: "SIZE must be a whole number from 257 (256 bytes + <|endoftext|>) up")) {
+        #expect(throws: TrainingError.unknownArchitecture(name: "bert", known: ["gpt2"])) {
+            try run(replacing("--arch", "bert"))
+        }
+        #expect(
+            throws: TrainingError.invalidTokenizer(
+                spec: "train:abc", reason: "SIZE must be a whole number from 257 (256 bytes + <|endoftext|>) up")
+        ) {
             try run(replacing("--tokenizer", "train:abc"))
         }
         #expect(throws: TrainingError.checkpointNotFound(path: out.appendingPathComponent("checkpoints").path)) {
@@ -154,7 +175,10 @@ enum PretrainFixture {
         try GPT2Config(vocabSize: 300, nPositions: 16, nEmbd: 32, nLayer: 1, nHead: 2).jsonData().write(to: otherPreset)
         var other = base
         other[other.firstIndex(of: "--preset")! + 1] = otherPreset.path
-        #expect(throws: TrainingError.architectureMismatch(expected: "GPT2LMHeadModel n_layer=1", found: "GPT2LMHeadModel n_layer=2")) {
+        #expect(
+            throws: TrainingError.architectureMismatch(
+                expected: "GPT2LMHeadModel n_layer=1", found: "GPT2LMHeadModel n_layer=2")
+        ) {
             try PretrainFixture.pretrain(other + ["--resume"])
         }
 
@@ -162,13 +186,19 @@ enum PretrainFixture {
         let checkpoint = out.appendingPathComponent("checkpoints/step-00000002")
         try Data("not json".utf8).write(to: checkpoint.appendingPathComponent("trainer_state.json"))
         let corrupt = #expect(throws: TrainingError.self) { try PretrainFixture.pretrain(base + ["--resume"]) }
-        guard case let .corruptCheckpoint(path, reason) = corrupt else { Issue.record("wrong error \(String(describing: corrupt))"); return }
+        guard case let .corruptCheckpoint(path, reason) = corrupt else {
+            Issue.record("wrong error \(String(describing: corrupt))")
+            return
+        }
         #expect(path == checkpoint.path)
         #expect(reason.hasPrefix("trainer_state.json is not valid"))
 
         // Starting over into a folder that holds a run is refused.
-        #expect(throws: TrainingError.invalidOption(name: "--out", value: out.path,
-                                                    reason: "already holds checkpoint step-00000002; add --resume to continue it or choose another folder")) {
+        #expect(
+            throws: TrainingError.invalidOption(
+                name: "--out", value: out.path,
+                reason: "already holds checkpoint step-00000002; add --resume to continue it or choose another folder")
+        ) {
             try PretrainFixture.pretrain(base)
         }
     }
@@ -183,7 +213,8 @@ enum PretrainFixture {
         }
         let bert = dir.appendingPathComponent("bert")
         try FileManager.default.createDirectory(at: bert, withIntermediateDirectories: true)
-        try Data(#"{"model_type": "bert", "vocab_size": 300, "hidden_size": 32}"#.utf8).write(to: bert.appendingPathComponent("config.json"))
+        try Data(#"{"model_type": "bert", "vocab_size": 300, "hidden_size": 32}"#.utf8).write(
+            to: bert.appendingPathComponent("config.json"))
         #expect(throws: ModelError.wrongFamily(expected: "gpt2", found: "model_type \"bert\"")) {
             try PretrainFixture.evaluate(["--model", bert.path, "--corpus", corpus])
         }

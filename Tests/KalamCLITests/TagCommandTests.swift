@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KalamText
+import Testing
+
 @testable import KalamCLI
 
 @Suite("TagCommand")
@@ -20,7 +21,10 @@ struct TagCommandTests {
         #expect(TagCommand.render(tagged, lineNumber: 1, json: false, labels: true) == "dog/NOUN|-")
         #expect(TagCommand.render([], lineNumber: 2, json: false, labels: false) == "")
         let json = TagCommand.render(tagged, lineNumber: 3, json: true, labels: false)
-        #expect(json == #"{"line":3,"words":[{"end":7,"known":true,"label":"NOUN|-","start":4,"text":"dog","upos":"NOUN"}]}"#)
+        #expect(
+            json
+                == #"{"line":3,"words":[{"end":7,"known":true,"label":"NOUN|-","start":4,"text":"dog","upos":"NOUN"}]}"#
+        )
     }
 
     @Test func missingModelIsATypedError() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamCLI
 @testable import KalamText
 
@@ -10,9 +11,12 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus.txt")
-        try Data(Array("the cat sat on the mat\nthe dog sat on the log\nمن می\u{200C}خواهم\n".utf8) + [0xFF, 0x0A]).write(to: corpus)
+        try Data(Array("the cat sat on the mat\nthe dog sat on the log\nمن می\u{200C}خواهم\n".utf8) + [0xFF, 0x0A])
+            .write(to: corpus)
         let out = dir.appendingPathComponent("tok.json")
-        let train = try TokenizerCommand.Train.parse(["--vocab-size", "300", "--min-frequency", "1", "--output", out.path, corpus.path])
+        let train = try TokenizerCommand.Train.parse([
+            "--vocab-size", "300", "--min-frequency", "1", "--output", out.path, corpus.path,
+        ])
         #expect(train.model == .bpe && train.vocabSize == 300)
         try train.run()
         let tok = try TokenizerCommand.load(out.path)
@@ -28,7 +32,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("bad.txt")
         try Data([0x61, 0x0A, 0x62, 0xFF, 0x0A]).write(to: corpus)
-        let train = try TokenizerCommand.Train.parse(["--strict-utf8", "--output", dir.appendingPathComponent("t.json").path, corpus.path])
+        let train = try TokenizerCommand.Train.parse([
+            "--strict-utf8", "--output", dir.appendingPathComponent("t.json").path, corpus.path,
+        ])
         #expect(throws: TokenizerError.invalidUTF8(path: corpus.path, byteOffset: 3)) { try train.run() }
     }
 
@@ -39,7 +45,8 @@ import Testing
         let decode = try TokenizerCommand.Decode.parse(["--tokenizer", "minilm", "--skip-special-tokens"])
         #expect(decode.skipSpecialTokens)
         #expect(throws: TokenizerError.fileUnreadable(path: "/nonexistent/t.json", reason: "")) {
-            do { _ = try TokenizerCommand.load("/nonexistent/t.json") } catch let TokenizerError.fileUnreadable(path, _) {
+            do { _ = try TokenizerCommand.load("/nonexistent/t.json") } catch let TokenizerError.fileUnreadable(path, _)
+            {
                 throw TokenizerError.fileUnreadable(path: path, reason: "")
             }
         }

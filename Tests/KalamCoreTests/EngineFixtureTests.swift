@@ -14,7 +14,9 @@ import Testing
     }
 
     static let expectedShapes: [String: [Int]] = {
-        var shapes: [String: [Int]] = ["wte.weight": [64, 32], "wpe.weight": [16, 32], "ln_f.weight": [32], "ln_f.bias": [32]]
+        var shapes: [String: [Int]] = [
+            "wte.weight": [64, 32], "wpe.weight": [16, 32], "ln_f.weight": [32], "ln_f.bias": [32],
+        ]
         for i in 0..<2 {
             for norm in ["ln_1", "ln_2"] {
                 shapes["h.\(i).\(norm).weight"] = [32]
@@ -73,7 +75,8 @@ import Testing
         let adamw = try open("adamw.safetensors")
         let lrs = try adamw.floats("lrs")
         for step in 1...10 {
-            let lr = step <= 3
+            let lr =
+                step <= 3
                 ? 1e-3 * Double(step) / 3
                 : 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Foundation.cos(Double.pi * Double(step - 3) / 7)))
             #expect(Float(lr) == lrs[step - 1], "step \(step)")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KalamCore
 
 /// A small deterministic generator for test inputs (SplitMix64).
@@ -28,7 +29,10 @@ struct TestRNG: RandomNumberGenerator {
 func gradientError(
     _ inputs: [Tensor], step: Float = 1e-2, seed: UInt64 = 7, _ f: ([Tensor]) throws -> Tensor
 ) throws -> Double {
-    for x in inputs { x.requiringGrad(); x.grad = nil }
+    for x in inputs {
+        x.requiringGrad()
+        x.grad = nil
+    }
     let probe = try f(inputs)
     var rng = TestRNG(seed)
     let projection = (0..<probe.count).map { _ in Double(rng.uniform(-1, 1)) }
@@ -54,8 +58,9 @@ func gradientError(
             numeric[i] = (plus - minus) / (2 * Double(step))
         }
         let diff = zip(analytic, numeric).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        let scale = max(analytic.map { $0 * $0 }.reduce(0, +).squareRoot(),
-                        numeric.map { $0 * $0 }.reduce(0, +).squareRoot(), 1e-6)
+        let scale = max(
+            analytic.map { $0 * $0 }.reduce(0, +).squareRoot(),
+            numeric.map { $0 * $0 }.reduce(0, +).squareRoot(), 1e-6)
         worst = max(worst, diff / scale)
     }
     return worst

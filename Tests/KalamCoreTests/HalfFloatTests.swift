@@ -38,8 +38,8 @@ import Testing
                 mismatches += 1
             }
             #if !(os(macOS) && arch(x86_64))
-            let native = Float(Float16(bitPattern: h))
-            if !(native.isNaN && mine.isNaN) && native.bitPattern != mine.bitPattern { mismatches += 1 }
+                let native = Float(Float16(bitPattern: h))
+                if !(native.isNaN && mine.isNaN) && native.bitPattern != mine.bitPattern { mismatches += 1 }
             #endif
         }
         #expect(mismatches == 0)
@@ -75,7 +75,9 @@ import Testing
                 let upperBits = sign | (magnitude + 1)  // the next value away from zero (or infinity)
                 // Beyond the largest finite value, the next step is the value infinity stands in for
                 // (2^16 or 2^128), kept in Double since 2^128 is no finite Float.
-                let upper = magnitude == largestFinite ? 2 * Double(lower) - Double(widen(sign | (magnitude - 1))) : Double(widen(upperBits))
+                let upper =
+                    magnitude == largestFinite
+                    ? 2 * Double(lower) - Double(widen(sign | (magnitude - 1))) : Double(widen(upperBits))
                 let midpoint = Float((Double(lower) + upper) / 2)  // exact: at most 12 significant bits
                 let even = magnitude & 1 == 0 ? a : upperBits
                 let expectedMid = (magnitude == largestFinite && magnitude & 1 == 1) ? sign | infinity : even
@@ -110,19 +112,19 @@ import Testing
 
     @Test func float16NarrowingMatchesNativeOnRandomFloats() {
         #if !(os(macOS) && arch(x86_64))
-        var rng = KalamRandom(seed: 16)
-        var mismatches = 0
-        for _ in 0..<500_000 {
-            let f = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
-            let mine = HalfFloat.float16Bits(from: f)
-            let native = Float16(f).bitPattern
-            if f.isNaN {
-                if mine & 0x7c00 != 0x7c00 || mine & 0x3ff == 0 { mismatches += 1 }
-            } else if mine != native {
-                mismatches += 1
+            var rng = KalamRandom(seed: 16)
+            var mismatches = 0
+            for _ in 0..<500_000 {
+                let f = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
+                let mine = HalfFloat.float16Bits(from: f)
+                let native = Float16(f).bitPattern
+                if f.isNaN {
+                    if mine & 0x7c00 != 0x7c00 || mine & 0x3ff == 0 { mismatches += 1 }
+                } else if mine != native {
+                    mismatches += 1
+                }
             }
-        }
-        #expect(mismatches == 0)
+            #expect(mismatches == 0)
         #endif
     }
 
@@ -148,7 +150,9 @@ import Testing
             let down = UInt16(f.bitPattern >> 16)
             let up = down &+ 1
             let dLow = abs(Double(f) - Double(HalfFloat.float(fromBFloat16Bits: down)))
-            let highValue = (up & 0x7fff) == 0x7f80 ? Double(sign: f.sign, exponent: 128, significand: 1) : Double(HalfFloat.float(fromBFloat16Bits: up))
+            let highValue =
+                (up & 0x7fff) == 0x7f80
+                ? Double(sign: f.sign, exponent: 128, significand: 1) : Double(HalfFloat.float(fromBFloat16Bits: up))
             let dHigh = abs(highValue - Double(f))
             let expected = dLow < dHigh ? down : (dHigh < dLow ? up : (down & 1 == 0 ? down : up))
             if HalfFloat.bfloat16Bits(from: f) != expected { mismatches += 1 }
@@ -160,7 +164,9 @@ import Testing
         let bytes: [UInt8] = [0xff, 0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00]  // offset 1: 1.0, -2.0, 2^-24 (f16)
         var out = [Float](repeating: 0, count: 3)
         bytes.withUnsafeBytes { raw in
-            out.withUnsafeMutableBufferPointer { HalfFloat.widenFloat16(UnsafeRawBufferPointer(rebasing: raw[1...]), into: $0) }
+            out.withUnsafeMutableBufferPointer {
+                HalfFloat.widenFloat16(UnsafeRawBufferPointer(rebasing: raw[1...]), into: $0)
+            }
         }
         #expect(out == [1.0, -2.0, 0x1p-24])
         let bf: [UInt8] = [0x80, 0x3f, 0x00, 0xc0]

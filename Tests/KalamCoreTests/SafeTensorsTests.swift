@@ -28,7 +28,8 @@ import Testing
             SafeTensors.TensorData.float32(name: "aa", shape: [], values: [0]),
         ]
         let bytes = try SafeTensors.serialize(tensors: tensors, metadata: ["z": "1", "format": "pt"])
-        let expected = #"{"__metadata__":{"format":"pt","z":"1"},"c.x":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"#
+        let expected =
+            #"{"__metadata__":{"format":"pt","z":"1"},"c.x":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"#
             + #""aa":{"dtype":"F32","shape":[],"data_offsets":[8,12]},"b":{"dtype":"F32","shape":[3],"data_offsets":[12,24]},"#
             + #""a":{"dtype":"F16","shape":[2],"data_offsets":[24,28]}}     "#
         #expect(Array(bytes[0..<8]) == [8, 1, 0, 0, 0, 0, 0, 0])  // 264
@@ -43,10 +44,12 @@ import Testing
         var rng = KalamRandom(seed: 8)
         let w = rng.normalArray(count: 6 * 5)
         let name = "odd \"name\" \\ with\nnewline, tab\t and فارسی"
-        try SafeTensors.write([(name: "w", shape: [6, 5], data: w), (name: name, shape: [1], data: [-0.0])],
-                              metadata: ["epoch": "3", "q\"uote": "\u{01}"], to: url)
-        try SafeTensors.write([(name: "w", shape: [6, 5], data: w), (name: name, shape: [1], data: [-0.0])],
-                              metadata: ["epoch": "3", "q\"uote": "\u{01}"], to: url)  // replaces in place
+        try SafeTensors.write(
+            [(name: "w", shape: [6, 5], data: w), (name: name, shape: [1], data: [-0.0])],
+            metadata: ["epoch": "3", "q\"uote": "\u{01}"], to: url)
+        try SafeTensors.write(
+            [(name: "w", shape: [6, 5], data: w), (name: name, shape: [1], data: [-0.0])],
+            metadata: ["epoch": "3", "q\"uote": "\u{01}"], to: url)  // replaces in place
         let file = try SafeTensorsFile(contentsOf: url)
         #expect(try file.floats("w") == w)
         #expect(try file.floats(name).map(\.bitPattern) == [0x8000_0000])
@@ -86,8 +89,9 @@ import Testing
         let written = try SafeTensors.serialize(Self.kalamFixtureEntries, metadata: Self.kalamFixtureMetadata)
         #expect(written == Array(try Data(contentsOf: url)))
         // The verdict of scripts/fixtures/safetensors_parity.py, which read that file with Python.
-        let verdict = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: folder.appendingPathComponent("kalam_read_by_python.json"))) as! [String: Any]
+        let verdict =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("kalam_read_by_python.json"))) as! [String: Any]
         for key in [
             "metadata_equal", "names_equal", "tensors_equal", "same_layout_as_save_file",
             "header_bytes_identical_after_sorting_metadata",

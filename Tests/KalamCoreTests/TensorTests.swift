@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamCore
 
 @Suite struct TensorTests {
@@ -9,7 +10,8 @@ import Testing
         #expect(try matmul(a, b).scalars == [58, 64, 139, 154])
         // aᵀ·a through a transposed view: [3, 2] × [2, 3]
         #expect(try matmul(a.transposed(), a).scalars == [17, 22, 27, 22, 29, 36, 27, 36, 45])
-        let y = try linear(a, weight: try Tensor([1, 0, -1, 2, 2, 2], shape: [2, 3]), bias: try Tensor([0.5, -1], shape: [2]))
+        let y = try linear(
+            a, weight: try Tensor([1, 0, -1, 2, 2, 2], shape: [2, 3]), bias: try Tensor([0.5, -1], shape: [2]))
         #expect(y.scalars == [-1.5, 11, -1.5, 29])
     }
 
@@ -19,7 +21,9 @@ import Testing
         #expect(throws: TensorError.shapeMismatch(op: "add", lhs: [2, 3], rhs: [4, 5])) { try a + b }
         let error = TensorError.shapeMismatch(op: "matmul", lhs: [2, 3], rhs: [4, 5])
         #expect(error.description == "matmul: shapes [2, 3] and [4, 5] do not match")
-        #expect(throws: TensorError.invalidShape(op: "reshape", shape: [4], reason: "cannot reshape [2, 3] (6 elements)")) {
+        #expect(
+            throws: TensorError.invalidShape(op: "reshape", shape: [4], reason: "cannot reshape [2, 3] (6 elements)")
+        ) {
             try a.reshaped([4])
         }
         #expect(throws: TensorError.indexOutOfRange(op: "embedding", index: 7, bound: 4)) {
@@ -44,7 +48,8 @@ import Testing
         var worstExp: Float = 0, worstTanh: Float = 0, worstErf: Float = 0
         var v: Float = -20
         while v <= 20 {
-            worstExp = max(worstExp, abs(Kernels.exp(v) - Float(Foundation.exp(Double(v)))) / Float(Foundation.exp(Double(v))))
+            worstExp = max(
+                worstExp, abs(Kernels.exp(v) - Float(Foundation.exp(Double(v)))) / Float(Foundation.exp(Double(v))))
             worstTanh = max(worstTanh, abs(Kernels.tanh(v) - Float(Foundation.tanh(Double(v)))))
             worstErf = max(worstErf, abs(Kernels.erf(v) - Float(Foundation.erf(Double(v)))))
             v += 0.001

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamGeneration
 
 /// Parameters of a fixture case, as transformers' `GenerationConfig` fields.
@@ -47,8 +48,9 @@ struct BeamSearchTests {
         #expect(flat.count == expected.count)
         for (index, hypothesis) in flat.enumerated() where index < expected.count {
             #expect(hypothesis.tokens == Array(expected[index].prefix(lengths[index])), "hypothesis \(index)")
-            #expect(abs(hypothesis.score - scores[index]) <= 1e-5 * max(1, abs(scores[index])),
-                    "hypothesis \(index): \(hypothesis.score) vs \(scores[index])")
+            #expect(
+                abs(hypothesis.score - scores[index]) <= 1e-5 * max(1, abs(scores[index])),
+                "hypothesis \(index): \(hypothesis.score) vs \(scores[index])")
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import KalamCore
 import KalamModels
+import Testing
+
 @testable import KalamGeneration
 
 /// Runs a models.json case; returns the ids padded like transformers' output (greedy rows with the pad
@@ -98,7 +99,8 @@ struct GPT2DecoderTests {
     @Test func generationStopsAtTheContext() throws {
         var params = GenerationParameters()
         params.maxNewTokens = 50
-        var iterator = try TokenIterator(decoder: try Self.decoder(), prompts: [Array(repeating: 7, count: 60)], parameters: params)
+        var iterator = try TokenIterator(
+            decoder: try Self.decoder(), prompts: [Array(repeating: 7, count: 60)], parameters: params)
         #expect(try iterator.run()[0].count == 4)
         #expect(iterator.finishReasons == [.contextFull])
     }
@@ -130,7 +132,8 @@ struct GPT2ModelConformanceTests {
         var params = GenerationParameters()
         params.eosTokenIds = [95]
         var iterator = try TokenIterator(decoder: decoder, prompts: [prompt], parameters: params)
-        let expected = GenerationFixtures.intRows(GPT2DecoderTests.cases.first { $0["name"] as! String == "greedy" }!["sequences"])
+        let expected = GenerationFixtures.intRows(
+            GPT2DecoderTests.cases.first { $0["name"] as! String == "greedy" }!["sequences"])
         #expect(try iterator.run() == expected)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import KalamGeneration
 
 /// Reads the JSON fixtures written by scripts/fixtures/generation.py.

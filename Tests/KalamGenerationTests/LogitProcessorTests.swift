@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamGeneration
 
 /// Each processor against transformers' own processor classes on the same fixture logits.
@@ -14,20 +15,29 @@ struct LogitProcessorTests {
         if let p = GenerationFixtures.double(params, "repetition_penalty") {
             list.append(try RepetitionPenaltyProcessor(penalty: Float(p)))
         }
-        if let n = GenerationFixtures.int(params, "no_repeat_ngram") { list.append(try NoRepeatNGramProcessor(size: n)) }
+        if let n = GenerationFixtures.int(params, "no_repeat_ngram") {
+            list.append(try NoRepeatNGramProcessor(size: n))
+        }
         if let n = GenerationFixtures.int(params, "min_new_tokens") {
             let eos = (params["eos"] as! [NSNumber]).map { Int32(truncating: $0) }
             list.append(try MinNewTokensProcessor(minNewTokens: n, eosTokenIds: eos))
         }
         if let eos = GenerationFixtures.int(params, "forced_eos") {
-            list.append(ForcedEOSProcessor(maxLength: GenerationFixtures.int(params, "max_length")!, eosTokenIds: [Int32(eos)]))
+            list.append(
+                ForcedEOSProcessor(maxLength: GenerationFixtures.int(params, "max_length")!, eosTokenIds: [Int32(eos)]))
         }
         if let t = GenerationFixtures.double(params, "temperature") {
             list.append(try TemperatureProcessor(temperature: Float(t)))
         }
-        if let k = GenerationFixtures.int(params, "top_k") { list.append(try TopKProcessor(k: k, minTokensToKeep: keep)) }
-        if let p = GenerationFixtures.double(params, "top_p") { list.append(try TopPProcessor(p: p, minTokensToKeep: keep)) }
-        if let p = GenerationFixtures.double(params, "min_p") { list.append(try MinPProcessor(minP: p, minTokensToKeep: keep)) }
+        if let k = GenerationFixtures.int(params, "top_k") {
+            list.append(try TopKProcessor(k: k, minTokensToKeep: keep))
+        }
+        if let p = GenerationFixtures.double(params, "top_p") {
+            list.append(try TopPProcessor(p: p, minTokensToKeep: keep))
+        }
+        if let p = GenerationFixtures.double(params, "min_p") {
+            list.append(try MinPProcessor(minP: p, minTokensToKeep: keep))
+        }
         if let p = GenerationFixtures.double(params, "typical_p") {
             list.append(try TypicalPProcessor(mass: p, minTokensToKeep: keep))
         }
@@ -47,20 +57,24 @@ struct LogitProcessorTests {
         var removedSomewhere = false
         for row in 0..<logits.count {
             var out = logits[row]
-            list.process(&out, context: LogitContext(
-                inputIds: inputIds[row], promptLength: promptLength, paddingCount: padding[row]))
+            list.process(
+                &out,
+                context: LogitContext(
+                    inputIds: inputIds[row], promptLength: promptLength, paddingCount: padding[row]))
             for v in 0..<out.count {
                 let want = expected[row][v]
                 if want == -.infinity {
                     #expect(out[v] == -.infinity, "row \(row) token \(v): \(out[v]) should be removed")
                     removedSomewhere = true
                 } else {
-                    #expect(abs(out[v] - want) <= 1e-6 * max(1, abs(want)), "row \(row) token \(v): \(out[v]) vs \(want)")
+                    #expect(
+                        abs(out[v] - want) <= 1e-6 * max(1, abs(want)), "row \(row) token \(v): \(out[v]) vs \(want)")
                 }
             }
         }
         // The fixture cases are built so that filters remove something (scaling ones do not).
-        let scaling = name.hasPrefix("temperature") || name.hasPrefix("repetition") || name.hasSuffix("_idle")
+        let scaling =
+            name.hasPrefix("temperature") || name.hasPrefix("repetition") || name.hasSuffix("_idle")
             || name.hasSuffix("_done")
         #expect(removedSomewhere != scaling)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamGeneration
 
 /// UTF-8-safe streaming, Persian included.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KalamModels
+import Testing
+
 @testable import KalamGeneration
 
 /// The T5 decoder (encoder once, cross-attention keys/values once, self-attention cache) against

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamGeneration
 
 /// Greedy and sampled decoding on the table-driven fake model.

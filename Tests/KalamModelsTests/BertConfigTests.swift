@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KalamModels
 import KalamText
+import Testing
+
+@testable import KalamModels
 
 @Suite struct BertConfigTests {
     @Test func decodesTheFixtureConfig() throws {
@@ -23,7 +24,8 @@ import KalamText
     }
 
     @Test func fillsTransformersDefaults() throws {
-        let json = #"{"vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 16}"#
+        let json =
+            #"{"vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 16}"#
         let config = try BertConfig.decode(json: Data(json.utf8))
         #expect(config.maxPositionEmbeddings == 512)
         #expect(config.typeVocabSize == 2)
@@ -51,8 +53,11 @@ import KalamText
     @Test func unsupportedPositionEmbeddingIsNamed() throws {
         var object = try ModelFixtures.configObject("bert")
         object["position_embedding_type"] = "relative_key"
-        #expect(throws: ModelError.unsupportedValue(field: "position_embedding_type", value: "relative_key",
-                                                    supported: ["absolute"])) {
+        #expect(
+            throws: ModelError.unsupportedValue(
+                field: "position_embedding_type", value: "relative_key",
+                supported: ["absolute"])
+        ) {
             try BertConfig.decode(json: try ModelFixtures.json(object))
         }
     }
@@ -60,14 +65,20 @@ import KalamText
     @Test func unsupportedActivationAndProblemTypeAreNamed() throws {
         var object = try ModelFixtures.configObject("bert")
         object["hidden_act"] = "mish"
-        #expect(throws: ModelError.unsupportedValue(field: "hidden_act", value: "mish",
-                                                    supported: ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"])) {
+        #expect(
+            throws: ModelError.unsupportedValue(
+                field: "hidden_act", value: "mish",
+                supported: ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"])
+        ) {
             try BertConfig.decode(json: try ModelFixtures.json(object))
         }
         object = try ModelFixtures.configObject("bert")
         object["problem_type"] = "multi_label_classification"
-        #expect(throws: ModelError.unsupportedValue(field: "problem_type", value: "multi_label_classification",
-                                                    supported: ["regression", "single_label_classification"])) {
+        #expect(
+            throws: ModelError.unsupportedValue(
+                field: "problem_type", value: "multi_label_classification",
+                supported: ["regression", "single_label_classification"])
+        ) {
             try BertConfig.decode(json: try ModelFixtures.json(object))
         }
         object = try ModelFixtures.configObject("bert")

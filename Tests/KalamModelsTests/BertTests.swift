@@ -1,13 +1,16 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamModels
 
 @Suite struct BertTests {
     @Test func bertModelMatchesTransformers() throws {
         let fx = try ParityFixture("bert")
         let model = try BertModel.load(from: fx.directory)
-        let out = try model(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), tokenTypeIds: fx.ids("token_type_ids"))
+        let out = try model(
+            inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+            tokenTypeIds: fx.ids("token_type_ids"))
         try fx.expectClose(out.lastHiddenState, "last_hidden_state", tolerance: 1e-4)
         let pooled = try #require(out.poolerOutput)
         try fx.expectClose(pooled, "pooler_output", tolerance: 1e-4)
@@ -23,8 +26,9 @@ import KalamCore
     @Test func maskedLMMatchesTransformers() throws {
         let fx = try ParityFixture("bert_mlm")
         let model = try BertForMaskedLM.load(from: fx.directory)
-        let out = try model(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
-                            tokenTypeIds: fx.ids("token_type_ids"), labels: fx.ids("labels"))
+        let out = try model(
+            inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+            tokenTypeIds: fx.ids("token_type_ids"), labels: fx.ids("labels"))
         try fx.expectClose(out.logits, "logits", tolerance: 1e-4)
         let loss = try #require(out.loss)
         #expect(abs(Double(try loss.item()) - fx.loss) <= 1e-4 * fx.loss)
@@ -36,8 +40,9 @@ import KalamCore
         let fx = try ParityFixture("bert_seqcls")
         let model = try BertForSequenceClassification.load(from: fx.directory)
         #expect(model.config.numLabels == 3)
-        let out = try model(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
-                            tokenTypeIds: fx.ids("token_type_ids"), labels: fx.ids("labels"))
+        let out = try model(
+            inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+            tokenTypeIds: fx.ids("token_type_ids"), labels: fx.ids("labels"))
         try fx.expectClose(out.logits, "logits", tolerance: 1e-4)
         let loss = try #require(out.loss)
         #expect(abs(Double(try loss.item()) - fx.loss) <= 1e-4 * fx.loss)
@@ -48,8 +53,9 @@ import KalamCore
     @Test func tokenClassificationMatchesTransformers() throws {
         let fx = try ParityFixture("bert_tokcls")
         let model = try BertForTokenClassification.load(from: fx.directory)
-        let out = try model(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
-                            tokenTypeIds: fx.ids("token_type_ids"), labels: fx.ids("labels"))
+        let out = try model(
+            inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+            tokenTypeIds: fx.ids("token_type_ids"), labels: fx.ids("labels"))
         try fx.expectClose(out.logits, "logits", tolerance: 1e-4)
         let loss = try #require(out.loss)
         #expect(abs(Double(try loss.item()) - fx.loss) <= 1e-4 * fx.loss)
@@ -73,7 +79,8 @@ import KalamCore
         try model.loadWeights(from: base.appendingPathComponent("model.safetensors"), newHead: true)
         #expect(model.parameter("classifier.weight")!.scalars == fresh)
         let reference = try BertModel.load(from: base)
-        #expect(model.parameter("bert.encoder.layer.1.output.dense.weight")!.scalars
+        #expect(
+            model.parameter("bert.encoder.layer.1.output.dense.weight")!.scalars
                 == reference.parameter("encoder.layer.1.output.dense.weight")!.scalars)
     }
 
@@ -82,7 +89,8 @@ import KalamCore
         let config = try BertConfig.load(from: ModelFixtures.directory("bert_seqcls"))
         let model = try BertModel(config: config, seed: 1)
         #expect(throws: ModelError.unusedKey(key: "classifier.bias")) {
-            try model.loadWeights(from: ModelFixtures.directory("bert_seqcls").appendingPathComponent("model.safetensors"))
+            try model.loadWeights(
+                from: ModelFixtures.directory("bert_seqcls").appendingPathComponent("model.safetensors"))
         }
         // A BertForMaskedLM checkpoint has no pooler.
         #expect(throws: ModelError.missingKey(key: "bert.pooler.dense.weight")) {
@@ -91,7 +99,10 @@ import KalamCore
         var object = try ModelFixtures.configObject("bert")
         object["intermediate_size"] = 20
         let wide = try BertModel(config: BertConfig.decode(json: ModelFixtures.json(object)), seed: 1)
-        #expect(throws: ModelError.shapeMismatch(key: "encoder.layer.0.intermediate.dense.weight", expected: [20, 32], found: [19, 32])) {
+        #expect(
+            throws: ModelError.shapeMismatch(
+                key: "encoder.layer.0.intermediate.dense.weight", expected: [20, 32], found: [19, 32])
+        ) {
             try wide.loadWeights(from: ModelFixtures.directory("bert").appendingPathComponent("model.safetensors"))
         }
     }
@@ -101,7 +112,9 @@ import KalamCore
         let long = try IndexTensor([Int32](repeating: 5, count: 17), shape: [1, 17])
         #expect(throws: ModelError.sequenceTooLong(length: 17, maximum: 16)) { try model(inputIds: long) }
         let ids = try IndexTensor([5, 6, 7, 150], shape: [1, 4])
-        #expect(throws: ModelError.tokenOutOfRange(id: 150, vocabSize: 99, row: 0, position: 3)) { try model(inputIds: ids) }
+        #expect(throws: ModelError.tokenOutOfRange(id: 150, vocabSize: 99, row: 0, position: 3)) {
+            try model(inputIds: ids)
+        }
         let good = try IndexTensor([5, 6, 7, 8], shape: [1, 4])
         #expect(throws: ModelError.tokenOutOfRange(id: 2, vocabSize: 2, row: 0, position: 1)) {
             try model(inputIds: good, tokenTypeIds: IndexTensor([0, 2, 0, 0], shape: [1, 4]))

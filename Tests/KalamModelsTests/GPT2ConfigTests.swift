@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamModels
 
 @Suite struct GPT2ConfigTests {
@@ -22,7 +23,8 @@ import Testing
     }
 
     @Test func fillsTransformersDefaults() throws {
-        let config = try GPT2Config.decode(json: Data(#"{"vocab_size": 10, "n_embd": 8, "n_layer": 1, "n_head": 2}"#.utf8))
+        let config = try GPT2Config.decode(
+            json: Data(#"{"vocab_size": 10, "n_embd": 8, "n_layer": 1, "n_head": 2}"#.utf8))
         #expect(config.nPositions == 1024)
         #expect(config.nInner == nil)
         #expect(config.innerSize == 32)
@@ -71,8 +73,11 @@ import Testing
     @Test func unsupportedActivationIsNamed() throws {
         var object = try ModelFixtures.configObject("gpt2")
         object["activation_function"] = "swish"
-        #expect(throws: ModelError.unsupportedValue(field: "activation_function", value: "swish",
-                                                    supported: ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"])) {
+        #expect(
+            throws: ModelError.unsupportedValue(
+                field: "activation_function", value: "swish",
+                supported: ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"])
+        ) {
             try GPT2Config.decode(json: try ModelFixtures.json(object))
         }
     }
@@ -80,8 +85,11 @@ import Testing
     @Test func unsupportedAttentionVariantsAreRejected() throws {
         var object = try ModelFixtures.configObject("gpt2")
         object["scale_attn_by_inverse_layer_idx"] = true
-        #expect(throws: ModelError.unsupportedValue(field: "scale_attn_by_inverse_layer_idx", value: "true",
-                                                    supported: ["false"])) {
+        #expect(
+            throws: ModelError.unsupportedValue(
+                field: "scale_attn_by_inverse_layer_idx", value: "true",
+                supported: ["false"])
+        ) {
             try GPT2Config.decode(json: try ModelFixtures.json(object))
         }
         object = try ModelFixtures.configObject("gpt2")

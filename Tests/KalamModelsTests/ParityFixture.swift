@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamModels
 
 /// One fixture model written by `scripts/fixtures/models.py`: its directory, inputs and expected values.
@@ -43,21 +44,29 @@ struct ParityFixture {
     /// Checks `actual` against the expected tensor `key`: `max|a − e| ≤ tolerance · max|e|`.
     /// `floor` is an absolute allowance for tensors that are zero in exact arithmetic (e.g. the gradient
     /// of attention key biases, which softmax cancels) and hold only rounding noise in both libraries.
-    func expectClose(_ actual: Tensor, _ key: String, tolerance: Float, floor: Float = 0,
-                     sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectClose(
+        _ actual: Tensor, _ key: String, tolerance: Float, floor: Float = 0,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let want = try values(key)
         #expect(actual.shape == (try shape(key)), "\(name) \(key): shape", sourceLocation: sourceLocation)
         let got = actual.scalars
         guard got.count == want.count else { return }
         let scale = max(want.map(abs).max() ?? 0, 1e-12)
         let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-        #expect(err <= tolerance * scale + floor, "\(name) \(key): max abs error \(err), scale \(scale)", sourceLocation: sourceLocation)
+        #expect(
+            err <= tolerance * scale + floor, "\(name) \(key): max abs error \(err), scale \(scale)",
+            sourceLocation: sourceLocation)
     }
 
     /// Checks every parameter's gradient against `grad.<key>` (tolerance relative to the largest entry),
     /// and that the model has exactly transformers' parameters.
-    func expectGradients<M: PretrainedModel>(_ model: M, tolerance: Float = 1e-3, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        #expect(Set(model.namedParameters.map(\.key)) == Set(parameterNames), "\(name): parameter names", sourceLocation: sourceLocation)
+    func expectGradients<M: PretrainedModel>(
+        _ model: M, tolerance: Float = 1e-3, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(
+            Set(model.namedParameters.map(\.key)) == Set(parameterNames), "\(name): parameter names",
+            sourceLocation: sourceLocation)
         for (key, tensor) in model.namedParameters {
             guard let grad = tensor.grad else {
                 Issue.record("\(name): no gradient for \(key)", sourceLocation: sourceLocation)

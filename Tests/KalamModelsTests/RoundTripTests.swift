@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamModels
 
 /// Saving and loading model directories. With `KALAM_WRITE_ROUNDTRIP=1` the models Kalam saves also go to
@@ -10,12 +11,15 @@ import KalamCore
     static let writeForTransformers = ProcessInfo.processInfo.environment["KALAM_WRITE_ROUNDTRIP"] == "1"
 
     /// A fresh model (Kalam's own initialisation, not the fixture's weights) of the fixture's configuration.
-    func roundTrip<M: PretrainedModel>(_ name: String, _ type: M.Type, seed: UInt64,
-                                       logits: (M, ParityFixture) throws -> Tensor) throws {
+    func roundTrip<M: PretrainedModel>(
+        _ name: String, _ type: M.Type, seed: UInt64,
+        logits: (M, ParityFixture) throws -> Tensor
+    ) throws {
         let fx = try ParityFixture(name)
         let model = try M(config: M.Configuration.load(from: fx.directory), seed: seed)
         let before = try logits(model, fx)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-roundtrip-\(name)-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kalam-roundtrip-\(name)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try model.save(to: directory)
         // The file holds exactly the keys transformers writes for this class.
@@ -23,7 +27,9 @@ import KalamCore
         let reference = try SafeTensorsFile(contentsOf: fx.directory.appendingPathComponent("model.safetensors"))
         #expect(Set(saved.names) == Set(reference.names), "\(name): saved keys")
         #expect(saved.metadata["format"] == "pt")
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("config.json"))) as! [String: Any]
+        let config =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("config.json")))
+            as! [String: Any]
         #expect(config["architectures"] as? [String] == [M.architecture])
         #expect(config["model_type"] as? String == M.Configuration.modelType)
         let reloaded = try M.load(from: directory)
@@ -31,9 +37,11 @@ import KalamCore
         if Self.writeForTransformers {
             let out = ModelFixtures.root.appendingPathComponent("roundtrip/kalam_saved/\(name)")
             try model.save(to: out)
-            try Data(contentsOf: fx.directory.appendingPathComponent("inputs.json")).write(to: out.appendingPathComponent("inputs.json"))
-            try SafeTensors.write([(name: "logits", shape: before.shape, data: before.scalars)],
-                                  to: out.appendingPathComponent("kalam_logits.safetensors"))
+            try Data(contentsOf: fx.directory.appendingPathComponent("inputs.json")).write(
+                to: out.appendingPathComponent("inputs.json"))
+            try SafeTensors.write(
+                [(name: "logits", shape: before.shape, data: before.scalars)],
+                to: out.appendingPathComponent("kalam_logits.safetensors"))
         }
     }
 
@@ -45,23 +53,38 @@ import KalamCore
 
     @Test func bert() throws {
         try roundTrip("bert", BertModel.self, seed: 12) { m, fx in
-            try m(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), tokenTypeIds: fx.ids("token_type_ids")).lastHiddenState
+            try m(
+                inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+                tokenTypeIds: fx.ids("token_type_ids")
+            ).lastHiddenState
         }
         try roundTrip("bert_mlm", BertForMaskedLM.self, seed: 13) { m, fx in
-            try m(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), tokenTypeIds: fx.ids("token_type_ids")).logits
+            try m(
+                inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+                tokenTypeIds: fx.ids("token_type_ids")
+            ).logits
         }
         try roundTrip("bert_seqcls", BertForSequenceClassification.self, seed: 14) { m, fx in
-            try m(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), tokenTypeIds: fx.ids("token_type_ids")).logits
+            try m(
+                inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+                tokenTypeIds: fx.ids("token_type_ids")
+            ).logits
         }
         try roundTrip("bert_tokcls", BertForTokenClassification.self, seed: 15) { m, fx in
-            try m(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), tokenTypeIds: fx.ids("token_type_ids")).logits
+            try m(
+                inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+                tokenTypeIds: fx.ids("token_type_ids")
+            ).logits
         }
     }
 
     @Test(arguments: ["t5_v1_0", "t5_v1_1"])
     func t5(_ name: String) throws {
         try roundTrip(name, T5ForConditionalGeneration.self, seed: 16) { m, fx in
-            try m(inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"), decoderInputIds: fx.ids("decoder_input_ids")).logits
+            try m(
+                inputIds: fx.ids("input_ids"), attentionMask: fx.ids("attention_mask"),
+                decoderInputIds: fx.ids("decoder_input_ids")
+            ).logits
         }
     }
 

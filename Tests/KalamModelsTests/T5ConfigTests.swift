@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamModels
 
 @Suite struct T5ConfigTests {
@@ -82,7 +83,8 @@ import Testing
     }
 
     @Test func defaultsFollowTransformers() throws {
-        let json = #"{"vocab_size": 50, "d_model": 8, "d_kv": 2, "d_ff": 16, "num_layers": 3, "num_heads": 4, "pad_token_id": 3}"#
+        let json =
+            #"{"vocab_size": 50, "d_model": 8, "d_kv": 2, "d_ff": 16, "num_layers": 3, "num_heads": 4, "pad_token_id": 3}"#
         let config = try T5Config.decode(json: Data(json.utf8))
         #expect(config.decoderLayers == 3)
         #expect(config.relativeAttentionNumBuckets == 32)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamModels
 
 @Suite struct T5Tests {
@@ -20,18 +21,36 @@ import KalamCore
     }
 
     @Test func relativePositionBucketsMatchTransformers() {
-        let positions = [-300, -128, -100, -64, -33, -20, -16, -9, -8, -7, -5, -4, -3, -2, -1, 0,
-                         1, 2, 3, 4, 5, 7, 8, 9, 16, 20, 33, 64, 100, 128, 300]
+        let positions = [
+            -300, -128, -100, -64, -33, -20, -16, -9, -8, -7, -5, -4, -3, -2, -1, 0,
+            1, 2, 3, 4, 5, 7, 8, 9, 16, 20, 33, 64, 100, 128, 300,
+        ]
         // T5Attention._relative_position_bucket from transformers 5.24.
         let expected: [(Bool, Int, Int, [Int])] = [
-            (true, 32, 128, [15, 15, 15, 14, 12, 10, 10, 8, 8, 7, 5, 4, 3, 2, 1, 0, 17, 18, 19, 20, 21, 23, 24, 24, 26, 26, 28, 30, 31, 31, 31]),
-            (true, 8, 20, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 0, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]),
-            (false, 32, 128, [31, 31, 30, 26, 21, 17, 16, 9, 8, 7, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-            (false, 8, 20, [7, 7, 7, 7, 7, 7, 7, 6, 5, 5, 4, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            (
+                true, 32, 128,
+                [
+                    15, 15, 15, 14, 12, 10, 10, 8, 8, 7, 5, 4, 3, 2, 1, 0, 17, 18, 19, 20, 21, 23, 24, 24, 26, 26, 28,
+                    30, 31, 31, 31,
+                ]
+            ),
+            (
+                true, 8, 20,
+                [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 0, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]
+            ),
+            (
+                false, 32, 128,
+                [31, 31, 30, 26, 21, 17, 16, 9, 8, 7, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            ),
+            (
+                false, 8, 20,
+                [7, 7, 7, 7, 7, 7, 7, 6, 5, 5, 4, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            ),
         ]
         for (bidirectional, buckets, distance, want) in expected {
             let got = positions.map {
-                T5Attention.relativePositionBucket($0, bidirectional: bidirectional, numBuckets: buckets, maxDistance: distance)
+                T5Attention.relativePositionBucket(
+                    $0, bidirectional: bidirectional, numBuckets: buckets, maxDistance: distance)
             }
             #expect(got == want, "bidirectional \(bidirectional), \(buckets) buckets, max distance \(distance)")
         }
@@ -54,10 +73,13 @@ import KalamCore
             try model(inputIds: ids, labels: IndexTensor([3, 4], shape: [1, 2]))
         }
         let good = try IndexTensor([5, 6, 7, 8], shape: [1, 4])
-        #expect(throws: ModelError.invalidInput(name: "decoder_input_ids", reason: "give decoder_input_ids or labels")) {
+        #expect(throws: ModelError.invalidInput(name: "decoder_input_ids", reason: "give decoder_input_ids or labels"))
+        {
             try model(inputIds: good)
         }
-        #expect(throws: ModelError.invalidInput(name: "labels", reason: "label 99 is outside 0..<99 (use -100 to ignore)")) {
+        #expect(
+            throws: ModelError.invalidInput(name: "labels", reason: "label 99 is outside 0..<99 (use -100 to ignore)")
+        ) {
             try model(inputIds: good, labels: IndexTensor([3, 99], shape: [1, 2]))
         }
         #expect(throws: ModelError.wrongFamily(expected: "t5", found: "model_type \"bert\"")) {

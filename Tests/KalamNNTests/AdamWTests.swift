@@ -1,7 +1,7 @@
 import Foundation
 import KalamCore
-import Testing
 import KalamNN
+import Testing
 
 @Suite struct AdamWTests {
     @Test func firstStepByHand() throws {
@@ -11,7 +11,9 @@ import KalamNN
         w.grad = try Tensor([0.5, -4, 1e-3, 0], shape: [2, 2])
         let opt = try AdamW(learningRate: 0.1, betas: (0.9, 0.95), eps: 1e-8, weightDecay: 0.01)
         try opt.step([(key: "h.0.attn.c_attn.weight", tensor: w)])
-        let expected: [Float] = [2 * 0.999 - 0.1, 2 * 0.999 + 0.1, -1 * 0.999 - 0.1 * (1e-3 / (1e-3 + 1e-8)), 3 * 0.999]
+        let expected: [Float] = [
+            2 * 0.999 - 0.1, 2 * 0.999 + 0.1, -1 * 0.999 - 0.1 * (1e-3 / (1e-3 + 1e-8)), 3 * 0.999,
+        ]
         for (a, b) in zip(w.scalars, expected) { #expect(abs(a - b) < 1e-6) }
         #expect(opt.parameterSteps == ["h.0.attn.c_attn.weight": 1])
     }
@@ -68,7 +70,9 @@ import KalamNN
     }
 
     @Test func groupsOverrideDecayAndScaleTheRate() throws {
-        let head = ParameterGroup(name: "head", weightDecay: 0.5, learningRateScale: 0.1) { key, _ in key.hasPrefix("head.") }
+        let head = ParameterGroup(name: "head", weightDecay: 0.5, learningRateScale: 0.1) { key, _ in
+            key.hasPrefix("head.")
+        }
         let opt = try AdamW(learningRate: 1, weightDecay: 0.1, groups: [head])
         #expect(opt.setting(key: "head.weight", shape: [2, 2]) == (0.5, 0.1))
         #expect(opt.setting(key: "head.bias", shape: [2]) == (0.5, 0.1))

@@ -1,7 +1,7 @@
 import Foundation
 import KalamCore
-import Testing
 import KalamNN
+import Testing
 
 @Suite struct ClipGradNormTests {
     @Test func matchesPyTorch() throws {
@@ -21,7 +21,8 @@ import KalamNN
         let a = try Tensor([0, 0], shape: [2]).requiringGrad()
         a.grad = try Tensor([3, 4], shape: [2])
         let b = try Tensor([0], shape: [1]).requiringGrad()  // no gradient
-        let total = try clipGradNorm([(key: "a", tensor: a), (key: "b", tensor: b), (key: "tied", tensor: a)], maxNorm: 1)
+        let total = try clipGradNorm(
+            [(key: "a", tensor: a), (key: "b", tensor: b), (key: "tied", tensor: a)], maxNorm: 1)
         #expect(total == 5)
         let scale = Float(1 / (5 + 1e-6))
         #expect(a.grad!.scalars == [3 * scale, 4 * scale])

@@ -25,8 +25,10 @@ import Testing
 
     static func batchIDs() throws -> (ids: IndexTensor, targets: IndexTensor) {
         let f = try file("batch.safetensors")
-        return (try IndexTensor(f.int32s("ids"), shape: [batch, context]),
-                try IndexTensor(f.int32s("targets"), shape: [batch, context]))
+        return (
+            try IndexTensor(f.int32s("ids"), shape: [batch, context]),
+            try IndexTensor(f.int32s("targets"), shape: [batch, context])
+        )
     }
 
     /// The forward pass of the fixture's model: logits `[B, T, V]` and the mean cross-entropy.
@@ -34,11 +36,13 @@ import Testing
         let p = Dictionary(uniqueKeysWithValues: params.map { ($0.key, $0.tensor) })
         let (b, t, c, h) = (batch, context, width, heads)
         let positions = IndexTensor((0..<Int32(t)).map { $0 })
-        var x = try embedding(ids, weight: p["wte.weight"]!) + embedding(positions, weight: p["wpe.weight"]!)  // [B, T, C]
+        // [B, T, C]
+        var x = try embedding(ids, weight: p["wte.weight"]!) + embedding(positions, weight: p["wpe.weight"]!)
         for i in 0..<layers {
             let pre = "h.\(i)."
             let a = try x.layerNorm(weight: p[pre + "ln_1.weight"], bias: p[pre + "ln_1.bias"])
-            let qkv = try linear(a, weight: p[pre + "attn.c_attn.weight"]!, bias: p[pre + "attn.c_attn.bias"])  // [B, T, 3C]
+            // [B, T, 3C]
+            let qkv = try linear(a, weight: p[pre + "attn.c_attn.weight"]!, bias: p[pre + "attn.c_attn.bias"])
             let heads = try qkv.split([c, c, c], axis: 2).map {
                 try $0.reshaped([b, t, h, c / h]).permuted([0, 2, 1, 3])  // [B, H, T, hs]
             }
@@ -46,7 +50,8 @@ import Testing
             let merged = try y.permuted([0, 2, 1, 3]).reshaped([b, t, c])  // [B, T, C]
             x = try x + linear(merged, weight: p[pre + "attn.c_proj.weight"]!, bias: p[pre + "attn.c_proj.bias"])
             let m = try x.layerNorm(weight: p[pre + "ln_2.weight"], bias: p[pre + "ln_2.bias"])
-            let hidden = try linear(m, weight: p[pre + "mlp.c_fc.weight"]!, bias: p[pre + "mlp.c_fc.bias"]).geluTanh()  // [B, T, 4C]
+            // [B, T, 4C]
+            let hidden = try linear(m, weight: p[pre + "mlp.c_fc.weight"]!, bias: p[pre + "mlp.c_fc.bias"]).geluTanh()
             x = try x + linear(hidden, weight: p[pre + "mlp.c_proj.weight"]!, bias: p[pre + "mlp.c_proj.bias"])
         }
         x = try x.layerNorm(weight: p["ln_f.weight"], bias: p["ln_f.bias"])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import KalamNN
+import Testing
 
 @Suite struct LearningRateScheduleTests {
     /// transformers' lr_lambda(k) · peak for k = 0...10 (scripts/fixtures/optim.py).

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KalamCore
+import Testing
+
 @testable import KalamNN
 
 /// A two-block toy model with Hugging Face-style keys, tied head and optional parts.
@@ -37,11 +38,14 @@ final class ToyModel: Module {
     @Test func keysFollowDeclarationOrderAndTiesAreListedOnce() {
         let model = ToyModel(seed: 1)
         let keys = model.namedParameters().map(\.key)
-        #expect(keys == [
-            "wte.weight",
-            "h.0.ln_1.weight", "h.0.ln_1.bias", "h.0.mlp.fc1.weight", "h.0.mlp.fc1.bias", "h.0.mlp.fc2.weight", "h.0.mlp.fc2.bias",
-            "h.1.ln_1.weight", "h.1.ln_1.bias", "h.1.mlp.fc1.weight", "h.1.mlp.fc1.bias", "h.1.mlp.fc2.weight", "h.1.mlp.fc2.bias",
-        ])
+        #expect(
+            keys == [
+                "wte.weight",
+                "h.0.ln_1.weight", "h.0.ln_1.bias", "h.0.mlp.fc1.weight", "h.0.mlp.fc1.bias", "h.0.mlp.fc2.weight",
+                "h.0.mlp.fc2.bias",
+                "h.1.ln_1.weight", "h.1.ln_1.bias", "h.1.mlp.fc1.weight", "h.1.mlp.fc1.bias", "h.1.mlp.fc2.weight",
+                "h.1.mlp.fc2.bias",
+            ])
         #expect(model.parameterCount == 40 + 2 * (4 + 4 + 32 + 8 + 32 + 4))
     }
 
@@ -70,20 +74,28 @@ final class ToyModel: Module {
         #expect(a.stateDict().map(\.values) == b.stateDict().map(\.values))
 
         // A checkpoint with the tied alias also present loads (the alias is checked and skipped).
-        let withAlias = a.stateDict().map { SafeTensors.TensorData.float32(name: $0.key, shape: $0.shape, values: $0.values) }
-            + [SafeTensors.TensorData.float32(name: "lm_head.weight", shape: [10, 4], values: [Float](repeating: 0, count: 40))]
+        let withAlias =
+            a.stateDict().map { SafeTensors.TensorData.float32(name: $0.key, shape: $0.shape, values: $0.values) }
+            + [
+                SafeTensors.TensorData.float32(
+                    name: "lm_head.weight", shape: [10, 4], values: [Float](repeating: 0, count: 40))
+            ]
         try SafeTensors.write(tensors: withAlias, to: url)
         try b.load(contentsOf: url)
 
         // Missing, unexpected and misshapen keys are named.
-        var entries = a.stateDict().map { SafeTensors.TensorData.float32(name: $0.key, shape: $0.shape, values: $0.values) }
+        var entries = a.stateDict().map {
+            SafeTensors.TensorData.float32(name: $0.key, shape: $0.shape, values: $0.values)
+        }
         try SafeTensors.write(tensors: Array(entries.dropFirst()), to: url)
         #expect(throws: ModuleError.missingKey("wte.weight")) { try b.load(contentsOf: url) }
         try SafeTensors.write(tensors: entries + [.float32(name: "extra.weight", shape: [1], values: [0])], to: url)
         #expect(throws: ModuleError.unexpectedKey("extra.weight")) { try b.load(contentsOf: url) }
         entries[1] = .float32(name: "h.0.ln_1.weight", shape: [5], values: [0, 0, 0, 0, 0])
         try SafeTensors.write(tensors: entries, to: url)
-        #expect(throws: ModuleError.shapeMismatch(key: "h.0.ln_1.weight", expected: [4], found: [5])) { try b.load(contentsOf: url) }
+        #expect(throws: ModuleError.shapeMismatch(key: "h.0.ln_1.weight", expected: [4], found: [5])) {
+            try b.load(contentsOf: url)
+        }
         // Nothing was changed by the failed loads.
         #expect(a.stateDict().map(\.values) == b.stateDict().map(\.values))
     }

@@ -4,7 +4,10 @@ import KalamNN
 
 /// The values written by scripts/fixtures/optim.py (PyTorch 2.x and transformers).
 struct OptimFixture: Decodable {
-    struct Grad: Decodable { let w: [Float]; let b: [Float] }
+    struct Grad: Decodable {
+        let w: [Float]
+        let b: [Float]
+    }
     struct Schedules: Decodable {
         let peak: Float, warmup: Int, total: Int
         let cosine: [Double], linear: [Double]
@@ -17,7 +20,10 @@ struct OptimFixture: Decodable {
     struct Clip: Decodable {
         let maxNorm: Float, totalNorm: Float, wGrad: [Float], bGrad: [Float]
         enum CodingKeys: String, CodingKey {
-            case maxNorm = "max_norm", totalNorm = "total_norm", wGrad = "w_grad", bGrad = "b_grad"
+            case maxNorm = "max_norm"
+            case totalNorm = "total_norm"
+            case wGrad = "w_grad"
+            case bGrad = "b_grad"
         }
     }
     let w0: [Float]
@@ -31,13 +37,16 @@ struct OptimFixture: Decodable {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/optim")
 
     static func load() throws -> OptimFixture {
-        try JSONDecoder().decode(OptimFixture.self, from: Data(contentsOf: directory.appendingPathComponent("optim.json")))
+        try JSONDecoder().decode(
+            OptimFixture.self, from: Data(contentsOf: directory.appendingPathComponent("optim.json")))
     }
 
     /// A fresh weight `h.0.mlp.c_fc.weight` [2, 3] and bias `h.0.mlp.c_fc.bias` [3] that require gradients.
     func parameters() throws -> NamedParameters {
-        [(key: "h.0.mlp.c_fc.weight", tensor: try Tensor(w0, shape: [2, 3]).requiringGrad()),
-         (key: "h.0.mlp.c_fc.bias", tensor: try Tensor(b0, shape: [3]).requiringGrad())]
+        [
+            (key: "h.0.mlp.c_fc.weight", tensor: try Tensor(w0, shape: [2, 3]).requiringGrad()),
+            (key: "h.0.mlp.c_fc.bias", tensor: try Tensor(b0, shape: [3]).requiringGrad()),
+        ]
     }
 
     /// Sets the gradients of step `i` (0-based).

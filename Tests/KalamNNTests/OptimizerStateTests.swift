@@ -1,7 +1,7 @@
 import Foundation
 import KalamCore
-import Testing
 import KalamNN
+import Testing
 
 @Suite struct OptimizerStateTests {
     func temporaryURL(_ name: String) -> URL {
@@ -13,17 +13,26 @@ import KalamNN
         // Reference: three uninterrupted steps.
         let reference = try fixture.parameters()
         let a = try AdamW(learningRate: 0.01, betas: (0.9, 0.95), weightDecay: 0.1)
-        for i in 0..<3 { try fixture.setGrads(reference, step: i); try a.step(reference) }
+        for i in 0..<3 {
+            try fixture.setGrads(reference, step: i)
+            try a.step(reference)
+        }
         // Two steps, save, load into a fresh optimizer, third step.
         let params = try fixture.parameters()
         let b = try AdamW(learningRate: 0.01, betas: (0.9, 0.95), weightDecay: 0.1)
-        for i in 0..<2 { try fixture.setGrads(params, step: i); try b.step(params) }
+        for i in 0..<2 {
+            try fixture.setGrads(params, step: i)
+            try b.step(params)
+        }
         let url = temporaryURL("adamw.safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try b.saveState(to: url)
         let file = try SafeTensorsFile(contentsOf: url)
-        #expect(Set(file.names) == ["h.0.mlp.c_fc.weight.exp_avg", "h.0.mlp.c_fc.weight.exp_avg_sq",
-                                     "h.0.mlp.c_fc.bias.exp_avg", "h.0.mlp.c_fc.bias.exp_avg_sq"])
+        #expect(
+            Set(file.names) == [
+                "h.0.mlp.c_fc.weight.exp_avg", "h.0.mlp.c_fc.weight.exp_avg_sq",
+                "h.0.mlp.c_fc.bias.exp_avg", "h.0.mlp.c_fc.bias.exp_avg_sq",
+            ])
         let c = try AdamW(learningRate: 0.5, betas: (0.9, 0.95), weightDecay: 0.1)
         try c.loadState(from: url, parameters: params)
         #expect(c.stepCount == 2 && c.learningRate == 0.01)
@@ -63,9 +72,14 @@ import KalamNN
         try opt.saveState(to: url)
 
         let fresh = try AdamW()
-        let wrongShape: NamedParameters = [(key: "h.0.mlp.c_fc.weight", tensor: Tensor.zeros([3, 2])),
-                                           (key: "h.0.mlp.c_fc.bias", tensor: Tensor.zeros([3]))]
-        #expect(throws: OptimizerError.stateShapeMismatch(key: "h.0.mlp.c_fc.weight.exp_avg", expected: [3, 2], found: [2, 3])) {
+        let wrongShape: NamedParameters = [
+            (key: "h.0.mlp.c_fc.weight", tensor: Tensor.zeros([3, 2])),
+            (key: "h.0.mlp.c_fc.bias", tensor: Tensor.zeros([3])),
+        ]
+        #expect(
+            throws: OptimizerError.stateShapeMismatch(
+                key: "h.0.mlp.c_fc.weight.exp_avg", expected: [3, 2], found: [2, 3])
+        ) {
             try fresh.loadState(from: url, parameters: wrongShape)
         }
         let renamed: NamedParameters = [(key: "h.0.mlp.c_fc.weight", tensor: Tensor.zeros([2, 3]))]
@@ -78,8 +92,9 @@ import KalamNN
         let partial = temporaryURL("partial.safetensors")
         defer { try? FileManager.default.removeItem(at: partial) }
         let meta = #"{"hyperparameters":{},"kind":"AdamW","learning_rate":0.001,"step":1}"#
-        try SafeTensors.write([(name: "h.0.mlp.c_fc.bias.exp_avg", shape: [3], data: [0, 0, 0])],
-                              metadata: ["kalam_optimizer": meta], to: partial)
+        try SafeTensors.write(
+            [(name: "h.0.mlp.c_fc.bias.exp_avg", shape: [3], data: [0, 0, 0])],
+            metadata: ["kalam_optimizer": meta], to: partial)
         #expect(throws: OptimizerError.missingState(key: "h.0.mlp.c_fc.bias", name: "exp_avg_sq")) {
             try fresh.loadState(from: partial, parameters: params)
         }

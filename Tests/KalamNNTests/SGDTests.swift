@@ -1,7 +1,7 @@
 import Foundation
 import KalamCore
-import Testing
 import KalamNN
+import Testing
 
 @Suite struct SGDTests {
     @Test func plainStepIsLearningRateTimesGradient() throws {
@@ -53,8 +53,10 @@ import KalamNN
     }
 
     @Test func rejectsBadSettingsAndInput() throws {
-        #expect(throws: OptimizerError.invalidHyperparameter(
-            name: "nesterov", value: 1, reason: "Nesterov momentum needs momentum > 0 and zero dampening")) {
+        #expect(
+            throws: OptimizerError.invalidHyperparameter(
+                name: "nesterov", value: 1, reason: "Nesterov momentum needs momentum > 0 and zero dampening")
+        ) {
             try SGD(learningRate: 0.1, nesterov: true)
         }
         #expect(throws: OptimizerError.invalidHyperparameter(name: "learningRate", value: -1, reason: "must be ≥ 0")) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("BPETrainer and WordPieceTrainer: same merges as HF's trainers")
@@ -19,8 +20,9 @@ struct BPETrainerTests {
 
     @Test("byte-level BPE (vocab 600, min frequency 2, special tokens, byte alphabet) equals HF")
     func byteLevel() throws {
-        let trainer = BPETrainer(vocabSize: 600, minFrequency: 2, specialTokens: ["<|endoftext|>", "<pad>"],
-                                 initialAlphabet: ByteAlphabet.alphabet)
+        let trainer = BPETrainer(
+            vocabSize: 600, minFrequency: 2, specialTokens: ["<|endoftext|>", "<pad>"],
+            initialAlphabet: ByteAlphabet.alphabet)
         let tok = try trainer.trainTokenizer(Self.corpus, preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false))
         let model = try #require(tok.model as? BPEModel)
         let expected = Self.fixture["byte_level"]!
@@ -34,16 +36,19 @@ struct BPETrainerTests {
     @Test("character BPE after NFKC + lowercase and Whitespace, min frequency 0, equals HF")
     func whitespaceChars() throws {
         let trainer = BPETrainer(vocabSize: 300, minFrequency: 0, specialTokens: ["[UNK]"])
-        let tok = try trainer.trainTokenizer(Self.corpus,
-                                             normalizer: NormalizerSequence([UnicodeNormalizer(.nfkc), LowercaseNormalizer()]),
-                                             preTokenizer: WhitespacePreTokenizer(), unkToken: "[UNK]")
+        let tok = try trainer.trainTokenizer(
+            Self.corpus,
+            normalizer: NormalizerSequence([UnicodeNormalizer(.nfkc), LowercaseNormalizer()]),
+            preTokenizer: WhitespacePreTokenizer(), unkToken: "[UNK]")
         let model = try #require(tok.model as? BPEModel)
         let expected = Self.fixture["whitespace_chars"]!
         #expect(model.merges.map { [$0.0, $0.1] } == Self.merges(expected["merges"]))
         #expect(model.vocabulary == Self.vocabulary(expected["vocab"]))
     }
 
-    @Test("WordPiece: same specials, alphabet and size as HF; differences only where HF's numbering of ## symbols breaks ties")
+    @Test(
+        "WordPiece: same specials, alphabet and size as HF; differences only where HF's numbering of ## symbols breaks ties"
+    )
     func wordPiece() throws {
         let trainer = WordPieceTrainer(vocabSize: 300, minFrequency: 1)
         let tok = try trainer.trainTokenizer(Self.corpus)
@@ -60,35 +65,50 @@ struct BPETrainerTests {
         // Same corpus, same result: Kalam's numbering is deterministic.
         let again = try trainer.trainTokenizer(Self.corpus)
         #expect((again.model as? WordPieceModel)?.vocabulary == model.vocabulary)
-        #expect(try tok.decode(tok.encode("the cat sat on the mat").ids, skipSpecialTokens: true) == "the cat sat on the mat")
+        #expect(
+            try tok.decode(tok.encode("the cat sat on the mat").ids, skipSpecialTokens: true)
+                == "the cat sat on the mat")
     }
 
     @Test("byte-level BPE on the installed corpora (KJV lines + Hafez, vocab 1500) gives HF's merges and vocabulary")
     func installedCorpora() throws {
         let expected = try #require(Self.fixture["corpus_byte_level"])
-        guard expected["merges"] != nil else { Issue.record("the fixture was made without the corpora"); return }
+        guard expected["merges"] != nil else {
+            Issue.record("the fixture was made without the corpora")
+            return
+        }
         let kjv = try #require(TokenizerFixtures.corpusLines("kjv"), "corpus kjv is not installed")
         let hafez = try #require(TokenizerFixtures.corpusLines("hafez"), "hafez is not installed")
         let lines = kjv + hafez
-        guard TokenizerFixtures.fnv1a(Array(lines.joined(separator: "\n").utf8).map(Int.init)) == TokenizerFixtures.string(expected["text_fnv"]) else {
+        guard
+            TokenizerFixtures.fnv1a(Array(lines.joined(separator: "\n").utf8).map(Int.init))
+                == TokenizerFixtures.string(expected["text_fnv"])
+        else {
             print("note: installed corpora differ from the fixture's; rerun scripts/fixtures/tokenizers.py")
             return
         }
-        let trainer = BPETrainer(vocabSize: 1500, minFrequency: 2, specialTokens: ["<|endoftext|>"], initialAlphabet: ByteAlphabet.alphabet)
-        let counts = WordCounter.count(lines, normalizer: nil, preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false))
+        let trainer = BPETrainer(
+            vocabSize: 1500, minFrequency: 2, specialTokens: ["<|endoftext|>"], initialAlphabet: ByteAlphabet.alphabet)
+        let counts = WordCounter.count(
+            lines, normalizer: nil, preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false))
         let r = try trainer.train(wordCounts: counts.counts)
         #expect(r.merges.count == TokenizerFixtures.ints(.array([expected["merges"]!]))[0])
         let merged = r.merges.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
-        #expect(TokenizerFixtures.fnv1a(Array(merged.utf8).map(Int.init)) == TokenizerFixtures.string(expected["merges_fnv"]))
+        #expect(
+            TokenizerFixtures.fnv1a(Array(merged.utf8).map(Int.init))
+                == TokenizerFixtures.string(expected["merges_fnv"]))
         let byId = r.vocabulary.sorted { $0.value < $1.value }.map(\.key).joined(separator: "\n")
-        #expect(TokenizerFixtures.fnv1a(Array(byId.utf8).map(Int.init)) == TokenizerFixtures.string(expected["vocab_fnv"]))
+        #expect(
+            TokenizerFixtures.fnv1a(Array(byId.utf8).map(Int.init)) == TokenizerFixtures.string(expected["vocab_fnv"]))
     }
 
     @Test("tie-break: equal counts go to the smaller (left id, right id) pair; min frequency stops training")
     func tieBreak() throws {
         // "ab" and "cd" both occur twice; a < c in the alphabet, so (a, b) is merged first.
-        let counts: [[UInt32]: Int] = [Array("ab".unicodeScalars.map(\.value)): 2, Array("cd".unicodeScalars.map(\.value)): 2,
-                                       Array("ef".unicodeScalars.map(\.value)): 1]
+        let counts: [[UInt32]: Int] = [
+            Array("ab".unicodeScalars.map(\.value)): 2, Array("cd".unicodeScalars.map(\.value)): 2,
+            Array("ef".unicodeScalars.map(\.value)): 1,
+        ]
         let r = try BPETrainer(vocabSize: 100, minFrequency: 2).train(wordCounts: counts)
         #expect(r.merges.map { [$0.0, $0.1] } == [["a", "b"], ["c", "d"]])
         #expect(r.vocabulary["ab"] == 6 && r.vocabulary["cd"] == 7 && r.vocabulary["ef"] == nil)

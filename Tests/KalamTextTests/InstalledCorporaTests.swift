@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 /// Readers run on the installed corpora (`kalam data install`); each test is skipped when its package is
@@ -16,14 +17,16 @@ enum Installed {
 
 @Suite struct KJVCorpusTests {
     @Test func parsesABibleDump() throws {
-        let dump = "Ge1:1 Words of the first line.\nGe1:2 More words.\nExo2:3 Another book.\n1Sm12:10 A numbered book.\n"
+        let dump =
+            "Ge1:1 Words of the first line.\nGe1:2 More words.\nExo2:3 Another book.\n1Sm12:10 A numbered book.\n"
         let verses = try KJVCorpus.parseBibleDump(dump, path: "dump")
-        #expect(verses == [
-            KJVVerse(book: "Genesis", chapter: 1, verse: 1, text: "Words of the first line."),
-            KJVVerse(book: "Genesis", chapter: 1, verse: 2, text: "More words."),
-            KJVVerse(book: "Exodus", chapter: 2, verse: 3, text: "Another book."),
-            KJVVerse(book: "Leviticus", chapter: 12, verse: 10, text: "A numbered book."),
-        ])
+        #expect(
+            verses == [
+                KJVVerse(book: "Genesis", chapter: 1, verse: 1, text: "Words of the first line."),
+                KJVVerse(book: "Genesis", chapter: 1, verse: 2, text: "More words."),
+                KJVVerse(book: "Exodus", chapter: 2, verse: 3, text: "Another book."),
+                KJVVerse(book: "Leviticus", chapter: 12, verse: 10, text: "A numbered book."),
+            ])
         #expect(throws: CorpusError.malformed(path: "dump", line: 2, reason: "expected a reference like Ge1:1")) {
             try KJVCorpus.parseBibleDump("Ge1:1 ok\nno reference here\n", path: "dump")
         }
@@ -43,9 +46,11 @@ enum Installed {
         try KJVCorpus.write(verses, to: folder)
         #expect(try KJVCorpus.load(directory: folder) == verses)
         try Data("Genesis\t1\t1\n".utf8).write(to: folder.appendingPathComponent(KJVCorpus.referencesFileName))
-        #expect(throws: CorpusError.malformed(
-            path: folder.appendingPathComponent(KJVCorpus.referencesFileName).path, line: 2,
-            reason: "1 references for 2 verses")) { try KJVCorpus.load(directory: folder) }
+        #expect(
+            throws: CorpusError.malformed(
+                path: folder.appendingPathComponent(KJVCorpus.referencesFileName).path, line: 2,
+                reason: "1 references for 2 verses")
+        ) { try KJVCorpus.load(directory: folder) }
     }
 
     @Test func notInstalledNamesTheCommand() {
@@ -72,11 +77,15 @@ enum Installed {
 
 @Suite struct WordNetCorpusTests {
     @Test func parsesADataLine() throws {
-        let line = "00001234 03 a 02 quick(a) 0 fast_moving 1 001 & 00005678 a 0000 | moving with speed; \"a quick walk\"; \"she was quick\"  "
+        let line =
+            "00001234 03 a 02 quick(a) 0 fast_moving 1 001 & 00005678 a 0000 | moving with speed; \"a quick walk\"; \"she was quick\"  "
         let synsets = try WordNetCorpus.parse("  1 licence header line\n" + line + "\n", path: "data.adj")
-        #expect(synsets == [WordNetSynset(
-            offset: 1234, partOfSpeech: .adjective, words: ["quick", "fast moving"],
-            definition: "moving with speed", examples: ["a quick walk", "she was quick"])])
+        #expect(
+            synsets == [
+                WordNetSynset(
+                    offset: 1234, partOfSpeech: .adjective, words: ["quick", "fast moving"],
+                    definition: "moving with speed", examples: ["a quick walk", "she was quick"])
+            ])
         #expect(throws: CorpusError.malformed(path: "data.noun", line: 1, reason: "no ' | ' before the gloss")) {
             try WordNetCorpus.parse("00001234 03 n 01 word 0 000\n", path: "data.noun")
         }
@@ -98,11 +107,12 @@ enum Installed {
 @Suite struct FortuneCorpusTests {
     @Test func parsesStrfileText() {
         let text = "First saying.\n%\nSecond saying,\n  on two lines.\n\n%\n%\n   \n%\nLast one."
-        #expect(FortuneCorpus.parse(text, category: "mine") == [
-            Fortune(category: "mine", text: "First saying."),
-            Fortune(category: "mine", text: "Second saying,\n  on two lines."),
-            Fortune(category: "mine", text: "Last one."),
-        ])
+        #expect(
+            FortuneCorpus.parse(text, category: "mine") == [
+                Fortune(category: "mine", text: "First saying."),
+                Fortune(category: "mine", text: "Second saying,\n  on two lines."),
+                Fortune(category: "mine", text: "Last one."),
+            ])
     }
 
     @Test(.enabled(if: Installed.fortunes, "fortunes not installed: run `kalam data install fortunes`"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("Normalizers: equal to HF's normalize_str, offsets kept")
@@ -44,10 +45,11 @@ struct NormalizerTests {
         var t = NormalizedText("Ａb\u{0640}İc")
         NormalizerSequence([UnicodeNormalizer(.nfkc), PersianNormalizer(), LowercaseNormalizer()]).normalize(&t)
         #expect(t.string == "abi\u{0307}c")
-        #expect((0..<t.count).map { t.originalSpan($0, $0 + 1) } == [
-            TokenOffset(start: 0, end: 1), TokenOffset(start: 1, end: 2), TokenOffset(start: 3, end: 4),
-            TokenOffset(start: 3, end: 4), TokenOffset(start: 4, end: 5),
-        ])
+        #expect(
+            (0..<t.count).map { t.originalSpan($0, $0 + 1) } == [
+                TokenOffset(start: 0, end: 1), TokenOffset(start: 1, end: 2), TokenOffset(start: 3, end: 4),
+                TokenOffset(start: 3, end: 4), TokenOffset(start: 4, end: 5),
+            ])
     }
 
     @Test("BERT cleaning drops control and format characters (ZWNJ too, as HF does) and splits CJK")

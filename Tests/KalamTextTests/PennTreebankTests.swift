@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KalamText
 
 @Suite("PennTreebank")
@@ -17,7 +18,10 @@ struct PennTreebankTests {
     }
 
     @Test func unknownTagIsATypedError() {
-        #expect(throws: TaggerError.tagSetMismatch(label: "NOUN", tagSet: "Penn Treebank", known: PennTreebank.toUniversal.keys.sorted())) {
+        #expect(
+            throws: TaggerError.tagSetMismatch(
+                label: "NOUN", tagSet: "Penn Treebank", known: PennTreebank.toUniversal.keys.sorted())
+        ) {
             try PennTreebank.universal("NOUN")
         }
         #expect(throws: TaggerError.self) { try PennTreebank.pennTag(forLabel: "NN") }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("PerceptronTagger")
@@ -39,7 +40,9 @@ struct PerceptronTaggerTests {
         }
         let agreement = Double(same) / Double(max(total, 1))
         let spacyAgreement = Double(spacySame) / Double(max(total, 1))
-        print("PerceptronTaggerTests: \(sourcesRead) \(total) tokens; vs denckring Python \(same)/\(total) = \(agreement); vs spaCy UPOS \(spacySame)/\(total) = \(spacyAgreement)")
+        print(
+            "PerceptronTaggerTests: \(sourcesRead) \(total) tokens; vs denckring Python \(same)/\(total) = \(agreement); vs spaCy UPOS \(spacySame)/\(total) = \(spacyAgreement)"
+        )
         #expect(total >= 2000)
         #expect(agreement >= 0.999)
         #expect(spacyAgreement >= 0.90)
@@ -108,14 +111,17 @@ struct PerceptronTaggerTests {
         }
         // A gzip stream cut short.
         let gz: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x4b, 0x4c]
-        #expect(throws: TaggerError.corruptModel(path: "x.gz", reason: InflateError.truncated(offset: 12).description)) {
+        #expect(throws: TaggerError.corruptModel(path: "x.gz", reason: InflateError.truncated(offset: 12).description))
+        {
             try PerceptronModel(data: Data(gz), path: "x.gz")
         }
         #expect(throws: TaggerError.fileNotFound(path: "/nonexistent/tagger.json")) {
             try PerceptronModel(contentsOf: URL(fileURLWithPath: "/nonexistent/tagger.json"))
         }
         let empty = PerceptronModel(classes: [], tagdict: [:], vocabulary: [], weights: [:])
-        #expect(throws: TaggerError.corruptModel(path: "<memory>", reason: "no classes")) { try PerceptronTagger(model: empty) }
+        #expect(throws: TaggerError.corruptModel(path: "<memory>", reason: "no classes")) {
+            try PerceptronTagger(model: empty)
+        }
     }
 
     @Test func tagSetMismatchIsATypedError() throws {
@@ -128,7 +134,8 @@ struct PerceptronTaggerTests {
             try PerceptronTagger(model: badWeights)
         }
         // A PTB-labelled model cannot drive the UPOS English tagger.
-        let ptb = try PerceptronTagger(model: PerceptronModel(classes: ["NN", "VB"], tagdict: [:], vocabulary: [], weights: [:]))
+        let ptb = try PerceptronTagger(
+            model: PerceptronModel(classes: ["NN", "VB"], tagdict: [:], vocabulary: [], weights: [:]))
         #expect(throws: TaggerError.self) { try EnglishTagger(perceptron: ptb) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("PerceptronTrainer")
@@ -30,7 +31,9 @@ struct PerceptronTrainerTests {
             same += zip(got, sentence.map(\.tag)).filter { $0 == $1 }.count
         }
         let agreement = Double(same) / Double(total)
-        print("PerceptronTrainerTests: trained on \(train.count) silver sentences, held-out \(held.count) (\(total) tokens): agreement \(agreement)")
+        print(
+            "PerceptronTrainerTests: trained on \(train.count) silver sentences, held-out \(held.count) (\(total) tokens): agreement \(agreement)"
+        )
         #expect(agreement >= 0.93)
     }
 

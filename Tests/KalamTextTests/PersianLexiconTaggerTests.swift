@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("PersianLexiconTagger")
@@ -22,7 +23,8 @@ struct PersianLexiconTaggerTests {
     static func chatterbotLines() throws -> [String] {
         let folder = try #require(KalamData.pypiFile("chatterbot-corpus", "chatterbot_corpus/data/persian"))
         var lines: [String] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".yml") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where name.hasSuffix(".yml") {
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
             for raw in text.split(separator: "\n") {
                 var line = raw.trimmingCharacters(in: .whitespaces)
@@ -50,7 +52,9 @@ struct PersianLexiconTaggerTests {
             let known = words - bySource[.fallback, default: 0]
             let coverage = Double(known) / Double(words)
             let detail = PersianLexiconTagger.Source.allCases.map { "\($0.rawValue) \(bySource[$0, default: 0])" }
-            print("PersianLexiconTaggerTests: \(name) \(words) word tokens, lexicon coverage \(known)/\(words) = \(coverage) (\(detail.joined(separator: ", ")))")
+            print(
+                "PersianLexiconTaggerTests: \(name) \(words) word tokens, lexicon coverage \(known)/\(words) = \(coverage) (\(detail.joined(separator: ", ")))"
+            )
             #expect(words >= 300)
             overall.words += words
             overall.known += known
@@ -76,7 +80,8 @@ struct PersianLexiconTaggerTests {
     }
 
     @Test func smallLexicon() throws {
-        let tagger = try PersianLexiconTagger(words: "سیب\t10\tN\nسرخ\t3\tAJ,N\nاز\t9\tP\nهم\t1\t0\n", verbs: "خورد#خور\n")
+        let tagger = try PersianLexiconTagger(
+            words: "سیب\t10\tN\nسرخ\t3\tAJ,N\nاز\t9\tP\nهم\t1\t0\n", verbs: "خورد#خور\n")
         #expect(tagger.tag(text: "سیب سرخ را خوردم").map(\.upos) == [.noun, .adj, .noun, .verb])
         #expect(tagger.tag(text: "سیب سرخ را خوردم").map(\.isKnown) == [true, true, false, true])
         #expect(tagger.analyze("می‌خورند").source == .verb)

@@ -1,17 +1,21 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("PipelineTokenizer: batches, padding, truncation, pairs, decoding errors")
 struct PipelineTokenizerTests {
     static func small() throws -> PipelineTokenizer {
         let vocab = ["[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "hello": 4, "world": 5, "##s": 6, "a": 7, "b": 8]
-        return PipelineTokenizer(normalizer: BertNormalizer(), preTokenizer: BertPreTokenizer(),
-                                 model: try WordPieceModel(vocabulary: vocab),
-                                 postProcessor: TemplatePostProcessor.bert(cls: ("[CLS]", 2), sep: ("[SEP]", 3)),
-                                 decoder: WordPieceDecoder(),
-                                 addedTokens: [AddedToken(id: 0, content: "[PAD]"), AddedToken(id: 1, content: "[UNK]"),
-                                               AddedToken(id: 2, content: "[CLS]"), AddedToken(id: 3, content: "[SEP]")])
+        return PipelineTokenizer(
+            normalizer: BertNormalizer(), preTokenizer: BertPreTokenizer(),
+            model: try WordPieceModel(vocabulary: vocab),
+            postProcessor: TemplatePostProcessor.bert(cls: ("[CLS]", 2), sep: ("[SEP]", 3)),
+            decoder: WordPieceDecoder(),
+            addedTokens: [
+                AddedToken(id: 0, content: "[PAD]"), AddedToken(id: 1, content: "[UNK]"),
+                AddedToken(id: 2, content: "[CLS]"), AddedToken(id: 3, content: "[SEP]"),
+            ])
     }
 
     @Test("batch padding to the longest, left and right, with masks and word ids")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite struct PlainTextCorpusTests {
@@ -12,9 +13,10 @@ import Testing
         try Data(text.utf8).write(to: file)
 
         let paragraphs = try PlainTextCorpus.load(file, split: .paragraphs)
-        #expect(paragraphs.map(\.text) == [
-            "The river runs past the mill.\nIt never stops.", "A second paragraph here.", "Third one.",
-        ])
+        #expect(
+            paragraphs.map(\.text) == [
+                "The river runs past the mill.\nIt never stops.", "A second paragraph here.", "Third one.",
+            ])
         #expect(paragraphs.map(\.id) == ["notes.txt#0", "notes.txt#1", "notes.txt#2"])
         #expect(try PlainTextCorpus.load(file, split: .lines).count == 4)
         #expect(try PlainTextCorpus.load(file, split: .file).map(\.text) == [text])
@@ -23,12 +25,16 @@ import Testing
     @Test func readsAFolderInPathOrder() throws {
         let folder = try makeTemporaryFolder("plaindir")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("b"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("b"), withIntermediateDirectories: true)
         try Data("second file".utf8).write(to: folder.appendingPathComponent("b/z.txt"))
         try Data("first file".utf8).write(to: folder.appendingPathComponent("a.txt"))
         try Data("hidden".utf8).write(to: folder.appendingPathComponent(".hidden"))
         let documents = try PlainTextCorpus.load(folder, split: .file)
-        #expect(documents == [TextDocument(id: "a.txt", text: "first file"), TextDocument(id: "b/z.txt", text: "second file")])
+        #expect(
+            documents == [
+                TextDocument(id: "a.txt", text: "first file"), TextDocument(id: "b/z.txt", text: "second file"),
+            ])
     }
 
     @Test func emptyCorpusIsAnError() throws {
@@ -51,10 +57,11 @@ import Testing
         ]
         try Data(lines.joined(separator: "\n").utf8).write(to: file)
         let documents = try JSONLCorpus.load(file, labelField: "label")
-        #expect(documents == [
-            TextDocument(id: "data.jsonl:1", text: "Rain fell all night.", label: "weather"),
-            TextDocument(id: "data.jsonl:3", text: "باران تمام شب بارید.", label: "3"),
-        ])
+        #expect(
+            documents == [
+                TextDocument(id: "data.jsonl:1", text: "Rain fell all night.", label: "weather"),
+                TextDocument(id: "data.jsonl:3", text: "باران تمام شب بارید.", label: "3"),
+            ])
         #expect(try CorpusCatalog.documents(file.path).count == 2)
     }
 

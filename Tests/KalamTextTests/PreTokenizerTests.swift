@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("Pre-tokenizers: equal to HF's pre_tokenize_str")
@@ -45,9 +46,13 @@ struct PreTokenizerTests {
 
     @Test("BERT pre-tokenizer isolates punctuation and drops whitespace")
     func bert() {
-        #expect(BertPreTokenizer().preTokenize("Hello,world! a-b").map(\.0) == ["Hello", ",", "world", "!", "a", "-", "b"])
+        #expect(
+            BertPreTokenizer().preTokenize("Hello,world! a-b").map(\.0) == ["Hello", ",", "world", "!", "a", "-", "b"])
         let seq = PreTokenizerSequence([WhitespaceSplitPreTokenizer(), BertPreTokenizer()])
-        #expect(seq.preTokenize("x.y z").map(\.1) == [TokenOffset(start: 0, end: 1), TokenOffset(start: 1, end: 2),
-                                                      TokenOffset(start: 2, end: 3), TokenOffset(start: 4, end: 5)])
+        #expect(
+            seq.preTokenize("x.y z").map(\.1) == [
+                TokenOffset(start: 0, end: 1), TokenOffset(start: 1, end: 2),
+                TokenOffset(start: 2, end: 3), TokenOffset(start: 4, end: 5),
+            ])
     }
 }

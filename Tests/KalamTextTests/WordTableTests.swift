@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KalamText
 
 @Suite("WordTable")
@@ -11,7 +12,9 @@ struct WordTableTests {
         #expect(table.find("cafe") == -1)
         #expect(table.find("cafe\u{301}") == -1)  // bytes, not canonical equivalence (as Python compares)
         var word = "THE"
-        let found = word.withUTF8 { table.find(hash: WordTable.hash($0, lowercaseASCII: true), $0, lowercaseASCII: true) }
+        let found = word.withUTF8 {
+            table.find(hash: WordTable.hash($0, lowercaseASCII: true), $0, lowercaseASCII: true)
+        }
         #expect(found == 0)
     }
 }

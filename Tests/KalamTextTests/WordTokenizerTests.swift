@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamText
 
 @Suite("WordTokenizer")
@@ -28,11 +29,15 @@ struct WordTokenizerTests {
         let t = WordTokenizer(language: .english)
         #expect(t.tokenize("I don't know").map(\.text) == ["I", "do", "n't", "know"])
         #expect(t.tokenize("Can't WON'T cannot").map(\.text) == ["Ca", "n't", "WO", "N'T", "can", "not"])
-        #expect(t.tokenize("we'll they're I'm she'd you've it's").map(\.text)
-            == ["we", "'ll", "they", "'re", "I", "'m", "she", "'d", "you", "'ve", "it", "'s"])
+        #expect(
+            t.tokenize("we'll they're I'm she'd you've it's").map(\.text)
+                == ["we", "'ll", "they", "'re", "I", "'m", "she", "'d", "you", "'ve", "it", "'s"])
         #expect(t.tokenize("shouldn't've").map(\.text) == ["should", "n't", "'ve"])
         #expect(t.tokenize("Don’t").map(\.text) == ["Do", "n’t"])
-        #expect(t.tokenize("o'clock rock-and-roll 'quoted'").map(\.text) == ["o'clock", "rock-and-roll", "'", "quoted", "'"])
+        #expect(
+            t.tokenize("o'clock rock-and-roll 'quoted'").map(\.text) == [
+                "o'clock", "rock-and-roll", "'", "quoted", "'",
+            ])
         let offsets = t.tokenize("é don't").map { [$0.start, $0.end] }
         #expect(offsets == [[0, 1], [2, 4], [4, 7]])
     }
@@ -41,7 +46,10 @@ struct WordTokenizerTests {
         let t = WordTokenizer(language: .english)
         let tokens = t.tokenize("Pay $1,000.50 now... ok?! 3.")
         #expect(tokens.map(\.text) == ["Pay", "$", "1,000.50", "now", "...", "ok", "?", "!", "3", "."])
-        #expect(tokens.map(\.kind) == [.word, .symbol, .number, .word, .punctuation, .word, .punctuation, .punctuation, .number, .punctuation])
+        #expect(
+            tokens.map(\.kind) == [
+                .word, .symbol, .number, .word, .punctuation, .word, .punctuation, .punctuation, .number, .punctuation,
+            ])
     }
 
     @Test func persianZWNJStaysInside() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KalamTraining
 
 @Suite struct PackedBlocksTests {
@@ -158,7 +159,10 @@ import Testing
     }
 
     @Test func badFractionsAndEmptySides() {
-        #expect(throws: BatchingError.invalidOption(name: "validationFraction", value: "1.0", reason: "must be between 0 and 1")) {
+        #expect(
+            throws: BatchingError.invalidOption(
+                name: "validationFraction", value: "1.0", reason: "must be between 0 and 1")
+        ) {
             try TrainValidationSplit.split([1, 2, 3], validationFraction: 1.0)
         }
         #expect(throws: BatchingError.emptySplit(side: "training", items: 1, validationFraction: 0.1)) {

@@ -1,15 +1,17 @@
 import Foundation
-import Testing
 import KalamCore
 import KalamModels
+import Testing
+
 @testable import KalamTraining
 
 /// A tiny GPT-2 (2 layers, width 16, context 8) with dropout on, so resuming must restore the dropout
 /// generator too, and synthetic token streams it can learn.
 enum TinyRun {
     static func config(layers: Int = 2) -> GPT2Config {
-        GPT2Config(vocabSize: 24, nPositions: 8, nEmbd: 16, nLayer: layers, nHead: 2, residPdrop: 0.1, embdPdrop: 0.1,
-                   attnPdrop: 0.1, bosTokenId: 23, eosTokenId: 23)
+        GPT2Config(
+            vocabSize: 24, nPositions: 8, nEmbd: 16, nLayer: layers, nHead: 2, residPdrop: 0.1, embdPdrop: 0.1,
+            attnPdrop: 0.1, bosTokenId: 23, eosTokenId: 23)
     }
 
     /// 30 documents of 40 tokens following simple arithmetic rules, split and packed (context 8).
@@ -23,8 +25,9 @@ enum TinyRun {
             }
             documents.append(document)
         }
-        return try TrainValidationSplit.packed(documents: documents, packing: BlockPacking(contextLength: 8, separator: 23),
-                                               validationFraction: 0.2)
+        return try TrainValidationSplit.packed(
+            documents: documents, packing: BlockPacking(contextLength: 8, separator: 23),
+            validationFraction: 0.2)
     }
 
     static func options(steps: Int = 8) -> TrainerConfiguration {
@@ -39,17 +42,21 @@ enum TinyRun {
         return c
     }
 
-    static func trainer(modelSeed: UInt64 = 1, layers: Int = 2, options: TrainerConfiguration = options(),
-                        directory: URL?, objective: ((GPT2LMHeadModel) -> TrainingObjective)? = nil) throws -> (Trainer, GPT2LMHeadModel) {
+    static func trainer(
+        modelSeed: UInt64 = 1, layers: Int = 2, options: TrainerConfiguration = options(),
+        directory: URL?, objective: ((GPT2LMHeadModel) -> TrainingObjective)? = nil
+    ) throws -> (Trainer, GPT2LMHeadModel) {
         let model = try GPT2LMHeadModel(config: config(layers: layers), seed: modelSeed)
         let data = try blocks()
-        let trainer = try Trainer(model: model, objective: objective?(model) ?? CausalLMObjective(model: model),
-                                  train: data.train, validation: data.validation, configuration: options, runDirectory: directory)
+        let trainer = try Trainer(
+            model: model, objective: objective?(model) ?? CausalLMObjective(model: model),
+            train: data.train, validation: data.validation, configuration: options, runDirectory: directory)
         return (trainer, model)
     }
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-trainer-\(UUID().uuidString)", isDirectory: true)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kalam-trainer-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -62,7 +69,10 @@ enum TinyRun {
 @Suite struct TrainerResumeTests {
     @Test func resumedRunIsBitIdenticalToUninterruptedRun() throws {
         let dirA = try TinyRun.temporaryDirectory(), dirB = try TinyRun.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dirA); try? FileManager.default.removeItem(at: dirB) }
+        defer {
+            try? FileManager.default.removeItem(at: dirA)
+            try? FileManager.default.removeItem(at: dirB)
+        }
 
         let (a, modelA) = try TinyRun.trainer(directory: dirA)
         let full = try a.run()
@@ -82,7 +92,9 @@ enum TinyRun {
         let resumed = try c.run(resumeFrom: dirB)
         #expect(resumed.step == 8)
         #expect(resumed.losses.map(\.bitPattern) == full.losses.map(\.bitPattern))
-        #expect(resumed.evaluations.map(\.loss.bitPattern) == full.evaluations.filter { $0.step > 4 }.map(\.loss.bitPattern))
+        #expect(
+            resumed.evaluations.map(\.loss.bitPattern) == full.evaluations.filter { $0.step > 4 }.map(\.loss.bitPattern)
+        )
         #expect(TinyRun.bits(modelC) == TinyRun.bits(modelA))
         #expect(modelC.rng == modelA.rng)
 
@@ -148,7 +160,9 @@ enum TinyRun {
 
 @Suite struct TrainerErrorTests {
     @Test func zeroStepsIsRejected() throws {
-        let error = #expect(throws: TrainingError.self) { try TinyRun.trainer(options: TinyRun.options(steps: 0), directory: nil) }
+        let error = #expect(throws: TrainingError.self) {
+            try TinyRun.trainer(options: TinyRun.options(steps: 0), directory: nil)
+        }
         #expect(error == .invalidOption(name: "steps", value: "0", reason: "must be at least 1"))
     }
 
@@ -180,7 +194,10 @@ enum TinyRun {
         try Data("{\"step\": ".utf8).write(to: stateURL)
         let (t1, _) = try TinyRun.trainer(directory: nil)
         let e1 = #expect(throws: TrainingError.self) { try t1.restore(from: checkpoint) }
-        guard case let .corruptCheckpoint(path, reason) = e1 else { Issue.record("wrong error \(String(describing: e1))"); return }
+        guard case let .corruptCheckpoint(path, reason) = e1 else {
+            Issue.record("wrong error \(String(describing: e1))")
+            return
+        }
         #expect(path == checkpoint.path)
         #expect(reason.hasPrefix("trainer_state.json is not valid"))
 
@@ -195,7 +212,10 @@ enum TinyRun {
         let (t2, model2) = try TinyRun.trainer(modelSeed: 7, directory: nil)
         let before = TinyRun.bits(model2)
         let e3 = #expect(throws: TrainingError.self) { try t2.restore(from: checkpoint) }
-        guard case let .corruptCheckpoint(path3, reason3) = e3 else { Issue.record("wrong error \(String(describing: e3))"); return }
+        guard case let .corruptCheckpoint(path3, reason3) = e3 else {
+            Issue.record("wrong error \(String(describing: e3))")
+            return
+        }
         #expect(path3 == checkpoint.path)
         #expect(reason3.hasPrefix("model.safetensors: "))
         #expect(TinyRun.bits(model2) == before)
@@ -210,7 +230,10 @@ enum TinyRun {
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = try savedCheckpoint(dir)
         let (other, _) = try TinyRun.trainer(layers: 1, directory: nil)
-        #expect(throws: TrainingError.architectureMismatch(expected: "GPT2LMHeadModel n_layer=1", found: "GPT2LMHeadModel n_layer=2")) {
+        #expect(
+            throws: TrainingError.architectureMismatch(
+                expected: "GPT2LMHeadModel n_layer=1", found: "GPT2LMHeadModel n_layer=2")
+        ) {
             try other.restore(from: checkpoint)
         }
     }
@@ -223,7 +246,10 @@ enum TinyRun {
         options.learningRate = 1e-2
         let (trainer, _) = try TinyRun.trainer(options: options, directory: nil)
         let error = #expect(throws: TrainingError.self) { try trainer.restore(from: checkpoint) }
-        guard case let .invalidOption(name, _, reason) = error else { Issue.record("wrong error"); return }
+        guard case let .invalidOption(name, _, reason) = error else {
+            Issue.record("wrong error")
+            return
+        }
         #expect(name == "resume configuration")
         #expect(reason.hasPrefix("differs from the checkpoint's"))
     }
@@ -243,8 +269,11 @@ enum TinyRun {
     }
 
     @Test func progressLineFormat() {
-        let u = ProgressUpdate(step: 50, totalSteps: 200, loss: 3.25, tokensPerSecond: 15_234, secondsRemaining: 65, validationLoss: nil)
+        let u = ProgressUpdate(
+            step: 50, totalSteps: 200, loss: 3.25, tokensPerSecond: 15_234, secondsRemaining: 65, validationLoss: nil)
         #expect(ProgressDisplay.format(u, bar: false) == "step 50/200 | loss 3.2500 | 15.2k tok/s | ETA 1m05s")
-        #expect(ProgressDisplay.format(u, bar: true) == "step 50/200 [#####---------------] | loss 3.2500 | 15.2k tok/s | ETA 1m05s")
+        #expect(
+            ProgressDisplay.format(u, bar: true)
+                == "step 50/200 [#####---------------] | loss 3.2500 | 15.2k tok/s | ETA 1m05s")
     }
 }

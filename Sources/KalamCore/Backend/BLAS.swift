@@ -1,7 +1,7 @@
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #else
-import COpenBLAS
+    import COpenBLAS
 #endif
 
 /// The one place Kalam calls a BLAS: OpenBLAS on Linux, Accelerate on macOS.
@@ -35,16 +35,16 @@ public enum BLAS {
     /// only for large single products; see `Parallel`.
     public static func setThreads(_ count: Int) {
         #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(count))
+            openblas_set_num_threads(Int32(count))
         #endif
     }
 
     /// The number of threads the BLAS uses now (OpenBLAS only; 1 elsewhere).
     public static var threads: Int {
         #if canImport(Accelerate)
-        return 1
+            return 1
         #else
-        return Int(openblas_get_num_threads())
+            return Int(openblas_get_num_threads())
         #endif
     }
 }

@@ -34,8 +34,9 @@ public struct CPUBackend: Backend {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        BLAS.sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     public func batchedGemm(
@@ -44,17 +45,19 @@ public struct CPUBackend: Backend {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
     ) {
         if batch == 1 {
-            gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            gemm(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         let cost = 2 * m * n * k
         let threaded = Parallel.threads > 1 && batch * cost >= 200_000
         if threaded { BLAS.setThreads(1) }
         Parallel.forEach(batch, costPerItem: cost) { i in
-            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                       a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
-                       beta: beta, c: c + i * strideC, ldc: ldc)
+            BLAS.sgemm(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
+                beta: beta, c: c + i * strideC, ldc: ldc)
         }
         if threaded { BLAS.setThreads(Parallel.threads) }
     }

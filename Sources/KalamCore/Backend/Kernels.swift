@@ -8,7 +8,10 @@ public enum Kernels {
     public static func gather(from view: Tensor, into dst: UnsafeMutablePointer<Float>) {
         let shape = view.shape, strides = view.strides, src = view.storage.pointer + view.offset
         let rank = shape.count
-        if rank == 0 { dst[0] = src[0]; return }
+        if rank == 0 {
+            dst[0] = src[0]
+            return
+        }
         let inner = shape[rank - 1], innerStride = strides[rank - 1]
         let outer = view.count / max(inner, 1)
         if inner == 0 { return }
@@ -38,7 +41,10 @@ public enum Kernels {
     public static func scatter(_ src: UnsafePointer<Float>, into view: Tensor) {
         let shape = view.shape, strides = view.strides, dst = view.storage.pointer + view.offset
         let rank = shape.count
-        if rank == 0 { dst[0] = src[0]; return }
+        if rank == 0 {
+            dst[0] = src[0]
+            return
+        }
         let inner = shape[rank - 1], innerStride = strides[rank - 1]
         if inner == 0 { return }
         let outer = view.count / inner
@@ -85,7 +91,10 @@ public enum Kernels {
             i += 8
         }
         var total = Double(acc.sum())
-        while i < count { total += Double(x[i]); i += 1 }
+        while i < count {
+            total += Double(x[i])
+            i += 1
+        }
         return Float(total)
     }
 
@@ -95,14 +104,19 @@ public enum Kernels {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0
         while i + 16 <= count {
-            acc0 += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc0 +=
+                UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
                 * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc1 += UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            acc1 +=
+                UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Float>.self)
                 * UnsafeRawPointer(y + i + 8).loadUnaligned(as: SIMD8<Float>.self)
             i += 16
         }
         var total = (acc0 + acc1).sum()
-        while i < count { total += x[i] * y[i]; i += 1 }
+        while i < count {
+            total += x[i] * y[i]
+            i += 1
+        }
         return total
     }
 
@@ -149,7 +163,12 @@ public enum Kernels {
     /// The logistic sigmoid `1 / (1 + e^-x)`.
     @inlinable
     public static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + exp(-x)) : { let e = exp(x); return e / (1 + e) }()
+        x >= 0
+            ? 1 / (1 + exp(-x))
+            : {
+                let e = exp(x)
+                return e / (1 + e)
+            }()
     }
 
     /// The error function, Abramowitz & Stegun 7.1.26 refined: absolute error ≤ 1.5e-7.

@@ -43,14 +43,22 @@ extension Tensor {
         return out.recording(kind.rawValue, [a, b]) { g in
             switch kind {
             case .add:
-                return [needA ? Broadcast.reduce(g, to: aShape) : nil,
-                        needB ? Broadcast.reduce(g, to: bShape) : nil]
+                return [
+                    needA ? Broadcast.reduce(g, to: aShape) : nil,
+                    needB ? Broadcast.reduce(g, to: bShape) : nil,
+                ]
             case .sub:
-                return [needA ? Broadcast.reduce(g, to: aShape) : nil,
-                        needB ? Broadcast.reduce(Kernels.map(g) { -$0 }, to: bShape) : nil]
+                return [
+                    needA ? Broadcast.reduce(g, to: aShape) : nil,
+                    needB ? Broadcast.reduce(Kernels.map(g) { -$0 }, to: bShape) : nil,
+                ]
             case .mul:
-                let ga = needA ? Broadcast.reduce(Kernels.zip(g, Broadcast.materialize(yd, to: g.shape), *), to: aShape) : nil
-                let gb = needB ? Broadcast.reduce(Kernels.zip(g, Broadcast.materialize(xd, to: g.shape), *), to: bShape) : nil
+                let ga =
+                    needA
+                    ? Broadcast.reduce(Kernels.zip(g, Broadcast.materialize(yd, to: g.shape), *), to: aShape) : nil
+                let gb =
+                    needB
+                    ? Broadcast.reduce(Kernels.zip(g, Broadcast.materialize(xd, to: g.shape), *), to: bShape) : nil
                 return [ga, gb]
             case .div:
                 let ym = Broadcast.materialize(yd, to: g.shape)

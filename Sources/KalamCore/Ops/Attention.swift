@@ -17,7 +17,9 @@ public struct AttentionOptions {
     public var dropout: Float
 
     /// Options for attention; defaults are unscaled-by-default `1/√D`, not causal, no masks, no dropout.
-    public init(scale: Float? = nil, causal: Bool = false, keyMask: Tensor? = nil, bias: Tensor? = nil, dropout: Float = 0) {
+    public init(
+        scale: Float? = nil, causal: Bool = false, keyMask: Tensor? = nil, bias: Tensor? = nil, dropout: Float = 0
+    ) {
         self.scale = scale
         self.causal = causal
         self.keyMask = keyMask
@@ -33,7 +35,8 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
     _ q: Tensor, _ k: Tensor, _ v: Tensor, options: AttentionOptions, rng: inout R
 ) throws -> Tensor {
     guard q.rank == 4, k.rank == 4, v.rank == 4, k.shape == v.shape,
-          q.shape[0] == k.shape[0], q.shape[1] == k.shape[1], q.shape[3] == k.shape[3] else {
+        q.shape[0] == k.shape[0], q.shape[1] == k.shape[1], q.shape[3] == k.shape[3]
+    else {
         throw TensorError.shapeMismatch(op: "attention", lhs: q.shape, rhs: k.shape)
     }
     let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
@@ -44,14 +47,17 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
     var biasB = 1, biasH = 1
     if let bias = options.bias {
         guard bias.rank == 4, bias.shape[2] == tq, bias.shape[3] == tk,
-              bias.shape[0] == 1 || bias.shape[0] == b, bias.shape[1] == 1 || bias.shape[1] == h else {
+            bias.shape[0] == 1 || bias.shape[0] == b, bias.shape[1] == 1 || bias.shape[1] == h
+        else {
             throw TensorError.shapeMismatch(op: "attention (bias)", lhs: [b, h, tq, tk], rhs: bias.shape)
         }
         biasB = bias.shape[0]
         biasH = bias.shape[1]
     }
     let p = options.dropout
-    guard p >= 0, p < 1 else { throw TensorError.invalidArgument(op: "attention", reason: "dropout \(p) is outside [0, 1)") }
+    guard p >= 0, p < 1 else {
+        throw TensorError.invalidArgument(op: "attention", reason: "dropout \(p) is outside [0, 1)")
+    }
     let scale = options.scale ?? 1 / Float(d).squareRoot()
     let qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous()
     let maskC = options.keyMask?.contiguous(), biasC = options.bias?.contiguous()
@@ -70,8 +76,9 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
         let bi = bh / h, hi = bh % h
         let sp = probs.data + bh * ss
         // S = scale · Q Kᵀ : [Tq, D] × [D, Tk]
-        backend.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale, a: qc.data + bh * qs, lda: d,
-                     b: kc.data + bh * ks, ldb: d, beta: 0, c: sp, ldc: tk)
+        backend.gemm(
+            transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale, a: qc.data + bh * qs, lda: d,
+            b: kc.data + bh * ks, ldb: d, beta: 0, c: sp, ldc: tk)
         if let biasC {
             let bp = biasC.data + ((bi % biasB) * biasH + (hi % biasH)) * ss
             Kernels.addInPlace(sp, bp, count: ss)
@@ -85,7 +92,11 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
             var m = -Float.infinity
             for j in 0..<tk { m = max(m, row[j]) }
             var s: Float = 0
-            for j in 0..<tk { let e = Kernels.exp(row[j] - m); row[j] = e; s += e }
+            for j in 0..<tk {
+                let e = Kernels.exp(row[j] - m)
+                row[j] = e
+                s += e
+            }
             let inv = 1 / s
             for j in 0..<tk { row[j] *= inv }
         }
@@ -99,8 +110,9 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
             pv = UnsafePointer(tmp)
             dropped = tmp
         }
-        backend.gemm(transA: false, transB: false, m: tq, n: d, k: tk, alpha: 1, a: pv, lda: tk,
-                     b: vc.data + bh * ks, ldb: d, beta: 0, c: out.data + bh * qs, ldc: d)
+        backend.gemm(
+            transA: false, transB: false, m: tq, n: d, k: tk, alpha: 1, a: pv, lda: tk,
+            b: vc.data + bh * ks, ldb: d, beta: 0, c: out.data + bh * qs, ldc: d)
         dropped?.deallocate()
     }
 
@@ -122,19 +134,25 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
             let pp = pd.data + bh * ss, dsp = gs.data + bh * ss
             let go = g.data + bh * qs
             // dPd = dO Vᵀ : [Tq, D] × [D, Tk]
-            backend.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: 1, a: go, lda: d,
-                         b: vd.data + bh * ks, ldb: d, beta: 0, c: dsp, ldc: tk)
+            backend.gemm(
+                transA: false, transB: true, m: tq, n: tk, k: d, alpha: 1, a: go, lda: d,
+                b: vd.data + bh * ks, ldb: d, beta: 0, c: dsp, ldc: tk)
             // dV = Pdᵀ dO : [Tk, Tq] × [Tq, D]
             if let keepD {
                 let kp = keepD.data + bh * ss
                 let tmp = UnsafeMutablePointer<Float>.allocate(capacity: ss)
-                for i in 0..<ss { tmp[i] = pp[i] * kp[i]; dsp[i] *= kp[i] }
-                backend.gemm(transA: true, transB: false, m: tk, n: d, k: tq, alpha: 1, a: tmp, lda: tk,
-                             b: go, ldb: d, beta: 0, c: gv.data + bh * ks, ldc: d)
+                for i in 0..<ss {
+                    tmp[i] = pp[i] * kp[i]
+                    dsp[i] *= kp[i]
+                }
+                backend.gemm(
+                    transA: true, transB: false, m: tk, n: d, k: tq, alpha: 1, a: tmp, lda: tk,
+                    b: go, ldb: d, beta: 0, c: gv.data + bh * ks, ldc: d)
                 tmp.deallocate()
             } else {
-                backend.gemm(transA: true, transB: false, m: tk, n: d, k: tq, alpha: 1, a: pp, lda: tk,
-                             b: go, ldb: d, beta: 0, c: gv.data + bh * ks, ldc: d)
+                backend.gemm(
+                    transA: true, transB: false, m: tk, n: d, k: tq, alpha: 1, a: pp, lda: tk,
+                    b: go, ldb: d, beta: 0, c: gv.data + bh * ks, ldc: d)
             }
             // dS = P ⊙ (dP − Σ dP ⊙ P), zero where the score was masked.
             for i in 0..<tq {
@@ -147,10 +165,12 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
                 }
             }
             // dQ = scale · dS K : [Tq, Tk] × [Tk, D];  dK = scale · dSᵀ Q : [Tk, Tq] × [Tq, D]
-            backend.gemm(transA: false, transB: false, m: tq, n: d, k: tk, alpha: scale, a: dsp, lda: tk,
-                         b: kd.data + bh * ks, ldb: d, beta: 0, c: gq.data + bh * qs, ldc: d)
-            backend.gemm(transA: true, transB: false, m: tk, n: d, k: tq, alpha: scale, a: dsp, lda: tk,
-                         b: qd.data + bh * qs, ldb: d, beta: 0, c: gk.data + bh * ks, ldc: d)
+            backend.gemm(
+                transA: false, transB: false, m: tq, n: d, k: tk, alpha: scale, a: dsp, lda: tk,
+                b: kd.data + bh * ks, ldb: d, beta: 0, c: gq.data + bh * qs, ldc: d)
+            backend.gemm(
+                transA: true, transB: false, m: tk, n: d, k: tq, alpha: scale, a: dsp, lda: tk,
+                b: qd.data + bh * qs, ldb: d, beta: 0, c: gk.data + bh * ks, ldc: d)
         }
         var grads: [Tensor?] = [gq, gk, gv]
         if hasBias { grads.append(needBias ? Broadcast.reduce(gs, to: [biasB, biasH, tq, tk]) : nil) }
@@ -159,7 +179,8 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
 }
 
 /// Attention without dropout (evaluation and generation).
-public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, options: AttentionOptions) throws -> Tensor {
+public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, options: AttentionOptions) throws -> Tensor
+{
     guard options.dropout == 0 else {
         throw TensorError.invalidArgument(op: "attention", reason: "dropout needs a random number generator")
     }

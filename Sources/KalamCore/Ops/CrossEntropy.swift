@@ -27,7 +27,8 @@ public func crossEntropy(
         throw TensorError.shapeMismatch(op: "crossEntropy", lhs: logits.shape, rhs: targets.shape)
     }
     guard labelSmoothing >= 0, labelSmoothing <= 1 else {
-        throw TensorError.invalidArgument(op: "crossEntropy", reason: "label smoothing \(labelSmoothing) is outside [0, 1]")
+        throw TensorError.invalidArgument(
+            op: "crossEntropy", reason: "label smoothing \(labelSmoothing) is outside [0, 1]")
     }
     for t in targets.values where t != ignoreIndex && (t < 0 || Int(t) >= v) {
         throw TensorError.indexOutOfRange(op: "crossEntropy", index: Int(t), bound: v)

@@ -34,7 +34,9 @@ public func concat(_ tensors: [Tensor], axis: Int) throws -> Tensor {
     let a = try first.normalizedAxis(axis, op: "concat")
     for t in tensors.dropFirst() {
         var s1 = first.shape, s2 = t.shape
-        guard s1.count == s2.count else { throw TensorError.shapeMismatch(op: "concat", lhs: first.shape, rhs: t.shape) }
+        guard s1.count == s2.count else {
+            throw TensorError.shapeMismatch(op: "concat", lhs: first.shape, rhs: t.shape)
+        }
         s1[a] = 0
         s2[a] = 0
         guard s1 == s2 else { throw TensorError.shapeMismatch(op: "concat", lhs: first.shape, rhs: t.shape) }
@@ -71,7 +73,8 @@ extension Tensor {
     public func split(_ sizes: [Int], axis: Int) throws -> [Tensor] {
         let a = try normalizedAxis(axis, op: "split")
         guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[a] else {
-            throw TensorError.invalidArgument(op: "split", reason: "sizes \(sizes) do not add up to \(shape[a]) (axis \(a) of \(shape))")
+            throw TensorError.invalidArgument(
+                op: "split", reason: "sizes \(sizes) do not add up to \(shape[a]) (axis \(a) of \(shape))")
         }
         var start = 0
         return try sizes.map { size in
@@ -104,7 +107,8 @@ extension Tensor {
     /// Elementwise selection: `a` where `condition` is non-zero, else `b` (all three broadcast together).
     /// - Throws: `TensorError.shapeMismatch` when the shapes do not broadcast.
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let shape = try Broadcast.shape(try Broadcast.shape(condition.shape, a.shape, op: "where"), b.shape, op: "where")
+        let shape = try Broadcast.shape(
+            try Broadcast.shape(condition.shape, a.shape, op: "where"), b.shape, op: "where")
         let c = Broadcast.materialize(condition, to: shape)
         let x = Broadcast.materialize(a, to: shape), y = Broadcast.materialize(b, to: shape)
         let out = Tensor(uninitializedShape: shape)

@@ -3,9 +3,9 @@
 /// An operand whose last two dimensions are a transposed view of dense memory (e.g. `w.transposed()`)
 /// is passed to BLAS with its transpose flag instead of being copied.
 struct MatrixOperand {
-    let tensor: Tensor      // dense, or a dense matrix stack seen transposed
+    let tensor: Tensor  // dense, or a dense matrix stack seen transposed
     let transposed: Bool
-    let rows: Int, cols: Int // the logical matrix: [rows, cols]
+    let rows: Int, cols: Int  // the logical matrix: [rows, cols]
     let batchStride: Int
     var ld: Int { transposed ? rows : cols }
 
@@ -55,17 +55,19 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let batch = batchShape.reduce(1, *)
     let backend = Backends.current
     let out = Tensor(uninitializedShape: batchShape + [m, n])
-    let A = MatrixOperand(a), B = MatrixOperand(b)
+    let lhs = MatrixOperand(a), rhs = MatrixOperand(b)
 
-    if sharedB && !A.transposed {
+    if sharedB && !lhs.transposed {
         // One product: [batch·M, K] × [K, N].
-        backend.gemm(transA: false, transB: B.transposed, m: batch * m, n: n, k: k, alpha: 1,
-                     a: A.tensor.data, lda: k, b: B.tensor.data, ldb: B.ld, beta: 0, c: out.data, ldc: n)
+        backend.gemm(
+            transA: false, transB: rhs.transposed, m: batch * m, n: n, k: k, alpha: 1,
+            a: lhs.tensor.data, lda: k, b: rhs.tensor.data, ldb: rhs.ld, beta: 0, c: out.data, ldc: n)
     } else {
-        backend.batchedGemm(batch: batch, transA: A.transposed, transB: B.transposed, m: m, n: n, k: k,
-                            alpha: 1, a: A.tensor.data, lda: A.ld, strideA: A.batchStride,
-                            b: B.tensor.data, ldb: B.ld, strideB: sharedB ? 0 : B.batchStride,
-                            beta: 0, c: out.data, ldc: n, strideC: m * n)
+        backend.batchedGemm(
+            batch: batch, transA: lhs.transposed, transB: rhs.transposed, m: m, n: n, k: k,
+            alpha: 1, a: lhs.tensor.data, lda: lhs.ld, strideA: lhs.batchStride,
+            b: rhs.tensor.data, ldb: rhs.ld, strideB: sharedB ? 0 : rhs.batchStride,
+            beta: 0, c: out.data, ldc: n, strideC: m * n)
     }
 
     let needA = a.requiresGrad, needB = b.requiresGrad
@@ -75,36 +77,41 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
             // dA = dC · Bᵀ : [..., M, N] × [..., N, K]
             let t = Tensor(uninitializedShape: batchShape + [m, k])
             if sharedB {
-                backend.gemm(transA: false, transB: !B.transposed, m: batch * m, n: k, k: n, alpha: 1,
-                             a: g.data, lda: n, b: B.tensor.data, ldb: B.ld, beta: 0, c: t.data, ldc: k)
+                backend.gemm(
+                    transA: false, transB: !rhs.transposed, m: batch * m, n: k, k: n, alpha: 1,
+                    a: g.data, lda: n, b: rhs.tensor.data, ldb: rhs.ld, beta: 0, c: t.data, ldc: k)
             } else {
-                backend.batchedGemm(batch: batch, transA: false, transB: !B.transposed, m: m, n: k, k: n,
-                                    alpha: 1, a: g.data, lda: n, strideA: m * n, b: B.tensor.data, ldb: B.ld,
-                                    strideB: B.batchStride, beta: 0, c: t.data, ldc: k, strideC: m * k)
+                backend.batchedGemm(
+                    batch: batch, transA: false, transB: !rhs.transposed, m: m, n: k, k: n,
+                    alpha: 1, a: g.data, lda: n, strideA: m * n, b: rhs.tensor.data, ldb: rhs.ld,
+                    strideB: rhs.batchStride, beta: 0, c: t.data, ldc: k, strideC: m * k)
             }
             ga = t
         }
         if needB {
             // dB = Aᵀ · dC : [..., K, M] × [..., M, N]
-            if sharedB && !A.transposed {
+            if sharedB && !lhs.transposed {
                 let t = Tensor(uninitializedShape: [k, n])
-                backend.gemm(transA: true, transB: false, m: k, n: n, k: batch * m, alpha: 1,
-                             a: A.tensor.data, lda: k, b: g.data, ldb: n, beta: 0, c: t.data, ldc: n)
+                backend.gemm(
+                    transA: true, transB: false, m: k, n: n, k: batch * m, alpha: 1,
+                    a: lhs.tensor.data, lda: k, b: g.data, ldb: n, beta: 0, c: t.data, ldc: n)
                 gb = t
             } else if sharedB {
                 let t = Tensor.zeros([k, n])
                 for i in 0..<batch {
-                    backend.gemm(transA: !A.transposed, transB: false, m: k, n: n, k: m, alpha: 1,
-                                 a: A.tensor.data + i * A.batchStride, lda: A.ld, b: g.data + i * m * n,
-                                 ldb: n, beta: 1, c: t.data, ldc: n)
+                    backend.gemm(
+                        transA: !lhs.transposed, transB: false, m: k, n: n, k: m, alpha: 1,
+                        a: lhs.tensor.data + i * lhs.batchStride, lda: lhs.ld, b: g.data + i * m * n,
+                        ldb: n, beta: 1, c: t.data, ldc: n)
                 }
                 gb = t
             } else {
                 let t = Tensor(uninitializedShape: batchShape + [k, n])
-                backend.batchedGemm(batch: batch, transA: !A.transposed, transB: false, m: k, n: n, k: m,
-                                    alpha: 1, a: A.tensor.data, lda: A.ld, strideA: A.batchStride,
-                                    b: g.data, ldb: n, strideB: m * n, beta: 0, c: t.data, ldc: n,
-                                    strideC: k * n)
+                backend.batchedGemm(
+                    batch: batch, transA: !lhs.transposed, transB: false, m: k, n: n, k: m,
+                    alpha: 1, a: lhs.tensor.data, lda: lhs.ld, strideA: lhs.batchStride,
+                    b: g.data, ldb: n, strideB: m * n, beta: 0, c: t.data, ldc: n,
+                    strideC: k * n)
                 gb = t
             }
         }
@@ -133,8 +140,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         for r in 0..<rows { (yp + r * outF).update(from: bp, count: outF) }
     }
     // [rows, in] × [in, out] (weight read transposed)
-    backend.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
-                 b: w.data, ldb: inF, beta: bc == nil ? 0 : 1, c: out.data, ldc: outF)
+    backend.gemm(
+        transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
+        b: w.data, ldb: inF, beta: bc == nil ? 0 : 1, c: out.data, ldc: outF)
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
     let xd = xc.detached(), wd = w.detached()
@@ -143,15 +151,17 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         if needX {
             let t = Tensor(uninitializedShape: x.shape)
             // dX = dY · W : [rows, out] × [out, in]
-            backend.gemm(transA: false, transB: false, m: rows, n: inF, k: outF, alpha: 1, a: g.data,
-                         lda: outF, b: wd.data, ldb: inF, beta: 0, c: t.data, ldc: inF)
+            backend.gemm(
+                transA: false, transB: false, m: rows, n: inF, k: outF, alpha: 1, a: g.data,
+                lda: outF, b: wd.data, ldb: inF, beta: 0, c: t.data, ldc: inF)
             gx = t
         }
         if needW {
             let t = Tensor(uninitializedShape: [outF, inF])
             // dW = dYᵀ · X : [out, rows] × [rows, in]
-            backend.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, alpha: 1, a: g.data,
-                         lda: outF, b: xd.data, ldb: inF, beta: 0, c: t.data, ldc: inF)
+            backend.gemm(
+                transA: true, transB: false, m: outF, n: inF, k: rows, alpha: 1, a: g.data,
+                lda: outF, b: xd.data, ldb: inF, beta: 0, c: t.data, ldc: inF)
             gw = t
         }
         if needB { gb = Broadcast.reduce(g, to: [outF]) }

@@ -25,7 +25,10 @@ extension Tensor {
                         let xr = xp + r * c, yr = yp + r * c
                         let m = Kernels.sum(xr, count: c) / Float(c)
                         var v: Float = 0
-                        for j in 0..<c { let d = xr[j] - m; v += d * d }
+                        for j in 0..<c {
+                            let d = xr[j] - m
+                            v += d * d
+                        }
                         let s = 1 / (v / Float(c) + eps).squareRoot()
                         mp[r] = m
                         rp[r] = s

@@ -22,7 +22,8 @@ extension Tensor {
         }
         let fullShape = shape
         out.recording("sum", [self]) { g in [Broadcast.materialize(g, to: fullShape)] }
-        return keepDims ? out : try out.reshaped(shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
+        return keepDims
+            ? out : try out.reshaped(shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
     }
 
     /// The sum of all elements as a scalar tensor.

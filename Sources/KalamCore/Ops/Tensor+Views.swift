@@ -56,13 +56,18 @@ extension Tensor {
             throw TensorError.invalidArgument(
                 op: "permute", reason: "\(axes) is not a permutation of the \(rank) axes of \(shape)")
         }
-        let out = Tensor(storage: storage, shape: normalized.map { shape[$0] },
-                         strides: normalized.map { strides[$0] }, offset: offset)
+        let out = Tensor(
+            storage: storage, shape: normalized.map { shape[$0] },
+            strides: normalized.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in normalized.enumerated() { inverse[a] = i }
         return out.recording("permute", [self]) { g in
-            [Tensor(storage: g.storage, shape: inverse.map { g.shape[$0] },
-                    strides: inverse.map { g.strides[$0] }, offset: g.offset).contiguous()]
+            [
+                Tensor(
+                    storage: g.storage, shape: inverse.map { g.shape[$0] },
+                    strides: inverse.map { g.strides[$0] }, offset: g.offset
+                ).contiguous()
+            ]
         }
     }
 
@@ -84,14 +89,16 @@ extension Tensor {
         }
         var newShape = shape
         newShape[a] = range.count
-        let out = Tensor(storage: storage, shape: newShape, strides: strides,
-                         offset: offset + range.lowerBound * strides[a])
+        let out = Tensor(
+            storage: storage, shape: newShape, strides: strides,
+            offset: offset + range.lowerBound * strides[a])
         let fullShape = shape
         return out.recording("slice", [self]) { g in
             let full = Tensor.zeros(fullShape)
-            let window = Tensor(storage: full.storage, shape: newShape,
-                                strides: Tensor.rowMajorStrides(fullShape),
-                                offset: range.lowerBound * Tensor.rowMajorStrides(fullShape)[a])
+            let window = Tensor(
+                storage: full.storage, shape: newShape,
+                strides: Tensor.rowMajorStrides(fullShape),
+                offset: range.lowerBound * Tensor.rowMajorStrides(fullShape)[a])
             Kernels.scatter(g.data, into: window)
             return [full]
         }

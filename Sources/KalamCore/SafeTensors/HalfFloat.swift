@@ -86,7 +86,9 @@ public enum HalfFloat {
     ///   - source: raw bytes, two per value, little-endian, any alignment.
     ///   - destination: receives `source.count / 2` values; must be at least that long.
     @inlinable
-    public static func widenFloat16(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func widenFloat16(
+        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = min(source.count / 2, destination.count)
         for i in 0..<n {
             let h = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
@@ -96,7 +98,9 @@ public enum HalfFloat {
 
     /// Widens bfloat16 values from little-endian bytes into `destination` (see ``widenFloat16(_:into:)``).
     @inlinable
-    public static func widenBFloat16(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func widenBFloat16(
+        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = min(source.count / 2, destination.count)
         for i in 0..<n {
             let h = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))

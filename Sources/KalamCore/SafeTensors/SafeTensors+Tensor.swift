@@ -13,8 +13,13 @@ extension SafeTensorsFile {
 
 extension SafeTensors {
     /// Writes named tensors as F32, atomically, in the order given.
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL) throws {
-        try write(tensors: tensors.map { TensorData.float32(name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars) },
-                  metadata: metadata, to: url)
+    public static func write(
+        _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL
+    ) throws {
+        try write(
+            tensors: tensors.map {
+                TensorData.float32(name: $0.name, shape: $0.tensor.shape, values: $0.tensor.scalars)
+            },
+            metadata: metadata, to: url)
     }
 }

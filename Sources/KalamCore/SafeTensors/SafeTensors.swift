@@ -3,12 +3,13 @@
 // bytes, and the file written to a temporary name in the same folder and renamed into place.
 
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writing safetensors files (reading is ``SafeTensorsFile``).
@@ -90,17 +91,21 @@ public enum SafeTensors {
         var seen = Set<String>()
         for t in tensors {
             guard t.name != "__metadata__" else {
-                throw SafeTensorsError.invalidHeader(file: file, key: t.name, reason: "a tensor cannot be named __metadata__")
+                throw SafeTensorsError.invalidHeader(
+                    file: file, key: t.name, reason: "a tensor cannot be named __metadata__")
             }
             guard seen.insert(t.name).inserted else { throw SafeTensorsError.duplicateKey(file: file, key: t.name) }
             var count = 1
             for d in t.shape {
                 let (p, overflow) = count.multipliedReportingOverflow(by: d)
-                guard d >= 0, !overflow else { throw SafeTensorsError.shapeMismatch(key: t.name, shape: t.shape, count: -1) }
+                guard d >= 0, !overflow else {
+                    throw SafeTensorsError.shapeMismatch(key: t.name, shape: t.shape, count: -1)
+                }
                 count = p
             }
             guard count * t.dtype.byteSize == t.bytes.count else {
-                throw SafeTensorsError.shapeMismatch(key: t.name, shape: t.shape, count: t.bytes.count / t.dtype.byteSize)
+                throw SafeTensorsError.shapeMismatch(
+                    key: t.name, shape: t.shape, count: t.bytes.count / t.dtype.byteSize)
             }
         }
         // Widest dtype first (the reference orders by its dtype enum, descending), then by name bytes.
@@ -142,11 +147,11 @@ public enum SafeTensors {
     /// The C library's `write(2)`, named apart from ``write(_:metadata:to:)``.
     private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
         #if canImport(Glibc)
-        return Glibc.write(fd, buffer, count)
+            return Glibc.write(fd, buffer, count)
         #elseif canImport(Musl)
-        return Musl.write(fd, buffer, count)
+            return Musl.write(fd, buffer, count)
         #else
-        return Darwin.write(fd, buffer, count)
+            return Darwin.write(fd, buffer, count)
         #endif
     }
 

@@ -52,7 +52,8 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .tooShort(file, size):
             return "safetensors \(file): \(size) bytes is too short for the 8-byte header length"
         case let .headerLengthPastEnd(file, length, size):
-            return "safetensors \(file): header length \(length) (bytes 0-7) reaches past the end of the \(size)-byte file or the 100 MB header limit"
+            return
+                "safetensors \(file): header length \(length) (bytes 0-7) reaches past the end of the \(size)-byte file or the 100 MB header limit"
         case let .headerNotUTF8(file):
             return "safetensors \(file): the header is not valid UTF-8"
         case let .invalidJSON(file, offset, reason):
@@ -64,7 +65,8 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .unknownDType(file, key, dtype):
             return "safetensors \(file): tensor '\(key)' has unknown dtype '\(dtype)'"
         case let .offsetsOutOfRange(file, key, begin, end, size):
-            return "safetensors \(file): tensor '\(key)' data_offsets [\(begin), \(end)] are outside the \(size)-byte data buffer"
+            return
+                "safetensors \(file): tensor '\(key)' data_offsets [\(begin), \(end)] are outside the \(size)-byte data buffer"
         case let .overlappingOffsets(file, key, other, offset):
             return "safetensors \(file): tensor '\(key)' overlaps tensor '\(other)' at file byte \(offset)"
         case let .notContiguous(file, key, offset):
@@ -73,7 +75,8 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             }
             return "safetensors \(file): unused bytes in the data buffer at file byte \(offset)"
         case let .byteCountMismatch(file, key, shape, dtype, expected, actual):
-            return "safetensors \(file): tensor '\(key)' of shape \(shape) and dtype \(dtype) needs \(expected) bytes but data_offsets give \(actual)"
+            return
+                "safetensors \(file): tensor '\(key)' of shape \(shape) and dtype \(dtype) needs \(expected) bytes but data_offsets give \(actual)"
         case let .missingTensor(file, key):
             return "safetensors \(file): no tensor named '\(key)'"
         case let .unsupportedConversion(file, key, dtype, target):

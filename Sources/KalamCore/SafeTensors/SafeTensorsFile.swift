@@ -69,7 +69,8 @@ public struct SafeTensorsFile: Sendable {
         guard Self.isValidUTF8(header) else { throw SafeTensorsError.headerNotUTF8(file: name) }
         let json = try SafeTensorsJSON.parse(header, file: name, baseOffset: 8)
         guard case let .object(members) = json else {
-            throw SafeTensorsError.invalidHeader(file: name, key: nil, reason: "the header is \(json.kindName), not an object")
+            throw SafeTensorsError.invalidHeader(
+                file: name, key: nil, reason: "the header is \(json.kindName), not an object")
         }
         let bufferSize = size - dataStart
         var metadata: [String: String] = [:]
@@ -130,7 +131,8 @@ public struct SafeTensorsFile: Sendable {
     public func floats(_ name: String) throws -> [Float] {
         let e = try entry(name)
         guard e.dtype.isFloatReadable else {
-            throw SafeTensorsError.unsupportedConversion(file: file, key: name, dtype: e.dtype.rawValue, target: "Float")
+            throw SafeTensorsError.unsupportedConversion(
+                file: file, key: name, dtype: e.dtype.rawValue, target: "Float")
         }
         return try [Float](unsafeUninitializedCapacity: e.elementCount) { buffer, initialized in
             try copyFloats(name, into: buffer)
@@ -142,10 +144,12 @@ public struct SafeTensorsFile: Sendable {
     public func copyFloats(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
         let e = try entry(name)
         guard e.dtype.isFloatReadable else {
-            throw SafeTensorsError.unsupportedConversion(file: file, key: name, dtype: e.dtype.rawValue, target: "Float")
+            throw SafeTensorsError.unsupportedConversion(
+                file: file, key: name, dtype: e.dtype.rawValue, target: "Float")
         }
         guard destination.count == e.elementCount else {
-            throw SafeTensorsError.destinationSizeMismatch(key: name, expected: e.elementCount, actual: destination.count)
+            throw SafeTensorsError.destinationSizeMismatch(
+                key: name, expected: e.elementCount, actual: destination.count)
         }
         guard e.elementCount > 0 else { return }
         data.withUnsafeBytes { raw in
@@ -153,11 +157,13 @@ public struct SafeTensorsFile: Sendable {
             switch e.dtype {
             case .float32:
                 #if _endian(little)
-                UnsafeMutableRawBufferPointer(destination).copyMemory(from: source)
+                    UnsafeMutableRawBufferPointer(destination).copyMemory(from: source)
                 #else
-                for i in 0..<e.elementCount {
-                    destination[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
+                    for i in 0..<e.elementCount {
+                        destination[i] = Float(
+                            bitPattern: UInt32(
+                                littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    }
                 #endif
             case .float16:
                 HalfFloat.widenFloat16(source, into: destination)
@@ -177,7 +183,8 @@ public struct SafeTensorsFile: Sendable {
     public func int32s(_ name: String) throws -> [Int32] {
         let e = try entry(name)
         guard e.dtype.isIntegerReadable else {
-            throw SafeTensorsError.unsupportedConversion(file: file, key: name, dtype: e.dtype.rawValue, target: "Int32")
+            throw SafeTensorsError.unsupportedConversion(
+                file: file, key: name, dtype: e.dtype.rawValue, target: "Int32")
         }
         let file = self.file
         return try data.withUnsafeBytes { raw -> [Int32] in
@@ -191,9 +198,11 @@ public struct SafeTensorsFile: Sendable {
                 case .uint8: wide = Int64(s[i])
                 case .int8: wide = Int64(Int8(bitPattern: s[i]))
                 case .int16: wide = Int64(Int16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
-                case .uint16: wide = Int64(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                case .uint16:
+                    wide = Int64(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
                 case .int32: wide = Int64(Int32(littleEndian: s.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
-                case .uint32: wide = Int64(UInt32(littleEndian: s.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                case .uint32:
+                    wide = Int64(UInt32(littleEndian: s.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                 case .int64: wide = Int64(littleEndian: s.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
                 default:  // .uint64
                     let u = UInt64(littleEndian: s.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
@@ -238,7 +247,8 @@ public struct SafeTensorsFile: Sendable {
             }
             return map
         default:
-            throw SafeTensorsError.invalidHeader(file: file, key: "__metadata__", reason: "is \(value.kindName), not an object")
+            throw SafeTensorsError.invalidHeader(
+                file: file, key: "__metadata__", reason: "is \(value.kindName), not an object")
         }
     }
 
@@ -252,20 +262,28 @@ public struct SafeTensorsFile: Sendable {
     ) throws -> (entry: SafeTensorsEntry, begin: Int, end: Int) {
         let key = member.key
         func bad(_ reason: String) -> SafeTensorsError { .invalidHeader(file: file, key: key, reason: reason) }
-        guard case let .object(fields) = member.value else { throw bad("the entry is \(member.value.kindName), not an object") }
+        guard case let .object(fields) = member.value else {
+            throw bad("the entry is \(member.value.kindName), not an object")
+        }
         var dtypeText: String?
         var shapeValue: [SafeTensorsJSON]?
         var offsetsValue: [SafeTensorsJSON]?
         for field in fields {
             switch field.key {
             case "dtype":
-                guard case let .string(text) = field.value else { throw bad("dtype is \(field.value.kindName), not a string") }
+                guard case let .string(text) = field.value else {
+                    throw bad("dtype is \(field.value.kindName), not a string")
+                }
                 dtypeText = text
             case "shape":
-                guard case let .array(items) = field.value else { throw bad("shape is \(field.value.kindName), not an array") }
+                guard case let .array(items) = field.value else {
+                    throw bad("shape is \(field.value.kindName), not an array")
+                }
                 shapeValue = items
             case "data_offsets":
-                guard case let .array(items) = field.value else { throw bad("data_offsets is \(field.value.kindName), not an array") }
+                guard case let .array(items) = field.value else {
+                    throw bad("data_offsets is \(field.value.kindName), not an array")
+                }
                 offsetsValue = items
             default:
                 continue  // unknown fields are ignored, as by the reference reader
@@ -292,7 +310,8 @@ public struct SafeTensorsFile: Sendable {
             let end = nonNegativeInteger(offsetsValue[1])
         else { throw bad("data_offsets must be two non-negative integers") }
         guard begin <= end, end <= UInt64(bufferSize) else {
-            throw SafeTensorsError.offsetsOutOfRange(file: file, key: key, begin: begin, end: end, bufferSize: bufferSize)
+            throw SafeTensorsError.offsetsOutOfRange(
+                file: file, key: key, begin: begin, end: end, bufferSize: bufferSize)
         }
         let actual = Int(end - begin)
         let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)

@@ -44,7 +44,9 @@ public final class KVCache {
         shape[0] = indices.count
         let out = Tensor(uninitializedShape: shape)
         for (i, r) in indices.enumerated() {
-            guard r >= 0, r < rows else { throw TensorError.indexOutOfRange(op: "KVCache.reorder", index: r, bound: rows) }
+            guard r >= 0, r < rows else {
+                throw TensorError.indexOutOfRange(op: "KVCache.reorder", index: r, bound: rows)
+            }
             (out.data + i * inner).update(from: x.data + r * inner, count: inner)
         }
         return out
@@ -55,7 +57,8 @@ public final class KVCache {
 public func splitHeads(_ x: Tensor, heads: Int) throws -> Tensor {
     let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
     guard c % heads == 0 else {
-        throw TensorError.invalidShape(op: "splitHeads", shape: x.shape, reason: "\(c) features do not split into \(heads) heads")
+        throw TensorError.invalidShape(
+            op: "splitHeads", shape: x.shape, reason: "\(c) features do not split into \(heads) heads")
     }
     return try x.reshaped([b, t, heads, c / heads]).permuted([0, 2, 1, 3]).contiguous()
 }
@@ -83,8 +86,10 @@ public final class MultiHeadAttention: Module {
     private let source: RandomSource?
 
     /// Attention over `dimension` features split into `heads` heads.
-    public init(dimension: Int, heads: Int, bias: Bool = true, attentionDropout: Float = 0,
-                source: RandomSource? = nil, rng: inout KalamRandom) {
+    public init(
+        dimension: Int, heads: Int, bias: Bool = true, attentionDropout: Float = 0,
+        source: RandomSource? = nil, rng: inout KalamRandom
+    ) {
         self.heads = heads
         self.attentionDropout = attentionDropout
         self.source = source
@@ -113,7 +118,11 @@ public final class MultiHeadAttention: Module {
             k = try splitHeads(try key(source), heads: heads)
             v = try splitHeads(try value(source), heads: heads)
             if let cache {
-                if memory != nil { cache.layers[layer] = (k, v) } else { (k, v) = try cache.append(layer: layer, keys: k, values: v) }
+                if memory != nil {
+                    cache.layers[layer] = (k, v)
+                } else {
+                    (k, v) = try cache.append(layer: layer, keys: k, values: v)
+                }
             }
         }
         let p = isTraining ? attentionDropout : 0
@@ -122,7 +131,8 @@ public final class MultiHeadAttention: Module {
         if p > 0, let source {
             attended = try scaledDotProductAttention(q, k, v, options: options, rng: &source.generator)
         } else {
-            attended = try scaledDotProductAttention(q, k, v, options: AttentionOptions(causal: options.causal, keyMask: keyMask))
+            attended = try scaledDotProductAttention(
+                q, k, v, options: AttentionOptions(causal: options.causal, keyMask: keyMask))
         }
         return try output(try mergeHeads(attended))  // [B, T, C]
     }
@@ -136,8 +146,10 @@ public final class FeedForward: Module {
     public let activation: (Tensor) -> Tensor
 
     /// A block widening `dimension` to `hidden` and back.
-    public init(dimension: Int, hidden: Int, activation: @escaping (Tensor) -> Tensor = { $0.geluTanh() },
-                rng: inout KalamRandom) {
+    public init(
+        dimension: Int, hidden: Int, activation: @escaping (Tensor) -> Tensor = { $0.geluTanh() },
+        rng: inout KalamRandom
+    ) {
         self.activation = activation
         super.init()
         _up.wrappedValue = Linear(dimension, hidden, rng: &rng)

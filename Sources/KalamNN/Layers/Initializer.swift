@@ -38,7 +38,8 @@ public enum Initializer: Sendable, Equatable {
         case .zeros: buffer.update(repeating: 0)
         case .ones: buffer.update(repeating: 1)
         case let .normal(std): rng.fillNormal(buffer, mean: 0, std: std)
-        case let .scaledResidual(std, layers): rng.fillNormal(buffer, mean: 0, std: std / Float(2 * max(layers, 1)).squareRoot())
+        case let .scaledResidual(std, layers):
+            rng.fillNormal(buffer, mean: 0, std: std / Float(2 * max(layers, 1)).squareRoot())
         case let .xavierUniform(gain):
             let a = gain * (6 / (fanIn + fanOut)).squareRoot()
             rng.fillUniform(buffer, low: -a, high: a)

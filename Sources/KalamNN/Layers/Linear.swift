@@ -8,8 +8,10 @@ public final class Linear: Module {
     @Parameter public var bias: Tensor?
 
     /// A layer with weights drawn by `initializer` (default normal(0.02)) and a zero bias.
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
-                initializer: Initializer = .normal(std: 0.02), rng: inout KalamRandom) {
+    public init(
+        _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
+        initializer: Initializer = .normal(std: 0.02), rng: inout KalamRandom
+    ) {
         self.weight = initializer.make([outFeatures, inFeatures], rng: &rng)
         self.bias = bias ? Tensor.zeros([outFeatures]) : nil
         super.init()

@@ -47,18 +47,28 @@ public final class AdamW: Optimizer {
         learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
         weightDecay: Float = 0.01, groups: [ParameterGroup] = []
     ) throws {
-        guard learningRate >= 0 else { throw OptimizerError.invalidHyperparameter(name: "learningRate", value: Double(learningRate), reason: "must be ≥ 0") }
-        guard eps >= 0 else { throw OptimizerError.invalidHyperparameter(name: "eps", value: Double(eps), reason: "must be ≥ 0") }
-        guard weightDecay >= 0 else { throw OptimizerError.invalidHyperparameter(name: "weightDecay", value: Double(weightDecay), reason: "must be ≥ 0") }
+        guard learningRate >= 0 else {
+            throw OptimizerError.invalidHyperparameter(
+                name: "learningRate", value: Double(learningRate), reason: "must be ≥ 0")
+        }
+        guard eps >= 0 else {
+            throw OptimizerError.invalidHyperparameter(name: "eps", value: Double(eps), reason: "must be ≥ 0")
+        }
+        guard weightDecay >= 0 else {
+            throw OptimizerError.invalidHyperparameter(
+                name: "weightDecay", value: Double(weightDecay), reason: "must be ≥ 0")
+        }
         for (name, b) in [("beta1", betas.0), ("beta2", betas.1)] where !(b >= 0 && b < 1) {
             throw OptimizerError.invalidHyperparameter(name: name, value: Double(b), reason: "must be in [0, 1)")
         }
         for g in groups {
             if let wd = g.weightDecay, wd < 0 {
-                throw OptimizerError.invalidHyperparameter(name: "\(g.name).weightDecay", value: Double(wd), reason: "must be ≥ 0")
+                throw OptimizerError.invalidHyperparameter(
+                    name: "\(g.name).weightDecay", value: Double(wd), reason: "must be ≥ 0")
             }
             guard g.learningRateScale >= 0 else {
-                throw OptimizerError.invalidHyperparameter(name: "\(g.name).learningRateScale", value: Double(g.learningRateScale), reason: "must be ≥ 0")
+                throw OptimizerError.invalidHyperparameter(
+                    name: "\(g.name).learningRateScale", value: Double(g.learningRateScale), reason: "must be ≥ 0")
             }
         }
         self.learningRate = learningRate
@@ -70,8 +80,10 @@ public final class AdamW: Optimizer {
 
     /// `lr`, `beta1`, `beta2`, `eps`, `weight_decay`.
     public var hyperparameters: [String: Double] {
-        ["lr": Double(learningRate), "beta1": Double(betas.0), "beta2": Double(betas.1), "eps": Double(eps),
-         "weight_decay": Double(weightDecay)]
+        [
+            "lr": Double(learningRate), "beta1": Double(betas.0), "beta2": Double(betas.1), "eps": Double(eps),
+            "weight_decay": Double(weightDecay),
+        ]
     }
 
     /// The weight decay and learning-rate scale that apply to a parameter.

@@ -54,7 +54,10 @@ private func squaredNorm(_ x: UnsafeMutablePointer<Float>, count: Int) -> Double
             i += 8
         }
         var block = Double(acc.sum())
-        while i < end { block += Double(x[i]) * Double(x[i]); i += 1 }
+        while i < end {
+            block += Double(x[i]) * Double(x[i])
+            i += 1
+        }
         total += block
         start = end
     }

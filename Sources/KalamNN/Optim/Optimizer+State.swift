@@ -60,9 +60,12 @@ extension Optimizer {
         do {
             meta = try JSONDecoder().decode(OptimizerStateMetadata.self, from: Data(json.utf8))
         } catch {
-            throw OptimizerError.invalidMetadata(file: url.path, reason: "unreadable \(Self.metadataKey) JSON: \(error)")
+            throw OptimizerError.invalidMetadata(
+                file: url.path, reason: "unreadable \(Self.metadataKey) JSON: \(error)")
         }
-        guard meta.kind == Self.kind else { throw OptimizerError.optimizerMismatch(expected: Self.kind, found: meta.kind) }
+        guard meta.kind == Self.kind else {
+            throw OptimizerError.optimizerMismatch(expected: Self.kind, found: meta.kind)
+        }
         guard meta.step >= 0 else {
             throw OptimizerError.invalidMetadata(file: url.path, reason: "negative step count \(meta.step)")
         }
@@ -87,7 +90,9 @@ extension Optimizer {
             for name in Self.stateNames where tensors[name] == nil {
                 throw OptimizerError.missingState(key: key, name: name)
             }
-            if meta.parameterSteps != nil, steps[key] == nil { throw OptimizerError.missingState(key: key, name: "step") }
+            if meta.parameterSteps != nil, steps[key] == nil {
+                throw OptimizerError.missingState(key: key, name: "step")
+            }
         }
         for (key, n) in steps where shapes[key] == nil || n < 0 {
             throw OptimizerError.unexpectedState(key: "\(key).step")

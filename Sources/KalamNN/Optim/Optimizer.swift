@@ -63,7 +63,8 @@ extension Optimizer {
         for (key, tensor) in parameters {
             guard seenKeys.insert(key).inserted else { throw OptimizerError.duplicateKey(key: key) }
             guard tensor.requiresGrad, let grad = tensor.grad,
-                  seenTensors.insert(ObjectIdentifier(tensor)).inserted else { continue }
+                seenTensors.insert(ObjectIdentifier(tensor)).inserted
+            else { continue }
             guard grad.shape == tensor.shape else {
                 throw OptimizerError.gradientShapeMismatch(key: key, parameter: tensor.shape, gradient: grad.shape)
             }

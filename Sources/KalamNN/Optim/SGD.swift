@@ -43,9 +43,17 @@ public final class SGD: Optimizer {
         learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
         weightDecay: Float = 0, groups: [ParameterGroup] = []
     ) throws {
-        guard learningRate >= 0 else { throw OptimizerError.invalidHyperparameter(name: "learningRate", value: Double(learningRate), reason: "must be ≥ 0") }
-        guard momentum >= 0 else { throw OptimizerError.invalidHyperparameter(name: "momentum", value: Double(momentum), reason: "must be ≥ 0") }
-        guard weightDecay >= 0 else { throw OptimizerError.invalidHyperparameter(name: "weightDecay", value: Double(weightDecay), reason: "must be ≥ 0") }
+        guard learningRate >= 0 else {
+            throw OptimizerError.invalidHyperparameter(
+                name: "learningRate", value: Double(learningRate), reason: "must be ≥ 0")
+        }
+        guard momentum >= 0 else {
+            throw OptimizerError.invalidHyperparameter(name: "momentum", value: Double(momentum), reason: "must be ≥ 0")
+        }
+        guard weightDecay >= 0 else {
+            throw OptimizerError.invalidHyperparameter(
+                name: "weightDecay", value: Double(weightDecay), reason: "must be ≥ 0")
+        }
         if nesterov && (momentum <= 0 || dampening != 0) {
             throw OptimizerError.invalidHyperparameter(
                 name: "nesterov", value: 1, reason: "Nesterov momentum needs momentum > 0 and zero dampening")
@@ -60,8 +68,10 @@ public final class SGD: Optimizer {
 
     /// `lr`, `momentum`, `dampening`, `nesterov` (0 or 1), `weight_decay`.
     public var hyperparameters: [String: Double] {
-        ["lr": Double(learningRate), "momentum": Double(momentum), "dampening": Double(dampening),
-         "nesterov": nesterov ? 1 : 0, "weight_decay": Double(weightDecay)]
+        [
+            "lr": Double(learningRate), "momentum": Double(momentum), "dampening": Double(dampening),
+            "nesterov": nesterov ? 1 : 0, "weight_decay": Double(weightDecay),
+        ]
     }
 
     /// One SGD step on one parameter.

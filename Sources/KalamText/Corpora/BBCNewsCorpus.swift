@@ -39,7 +39,9 @@ public enum BBCNewsCorpus {
     }
 
     /// Reads every article: topic folders sorted by name, files sorted by name within each.
-    public static func load(directory: URL = defaultDirectory, decoding: TextDecoding = .latin1Fallback) throws -> [BBCArticle] {
+    public static func load(
+        directory: URL = defaultDirectory, decoding: TextDecoding = .latin1Fallback
+    ) throws -> [BBCArticle] {
         try CorpusFile.requireInstalled(directory, corpus: name)
         var articles: [BBCArticle] = []
         for file in try CorpusFile.files(under: directory) where file.pathExtension == "txt" {
@@ -51,10 +53,11 @@ public enum BBCNewsCorpus {
             var bodyLines = lines[(titleIndex + 1)...]
             while let first = bodyLines.first, first.allSatisfy(\.isWhitespace) { bodyLines.removeFirst() }
             while let last = bodyLines.last, last.allSatisfy(\.isWhitespace) { bodyLines.removeLast() }
-            articles.append(BBCArticle(
-                label: label, fileName: file.lastPathComponent,
-                title: lines[titleIndex].trimmingCharacters(in: .whitespaces),
-                body: bodyLines.joined(separator: "\n")))
+            articles.append(
+                BBCArticle(
+                    label: label, fileName: file.lastPathComponent,
+                    title: lines[titleIndex].trimmingCharacters(in: .whitespaces),
+                    body: bodyLines.joined(separator: "\n")))
         }
         guard !articles.isEmpty else { throw CorpusError.empty(path: directory.path) }
         return articles

@@ -36,8 +36,14 @@ public enum ChatterbotCorpus {
     public static func load(language: String, directory: URL = defaultDirectory) throws -> [ChatterbotTopic] {
         try CorpusFile.requireInstalled(directory, corpus: name)
         let folder = directory.appendingPathComponent(language, isDirectory: true)
-        let files = try CorpusFile.files(under: folder).filter { $0.pathExtension == "yml" || $0.pathExtension == "yaml" }
-        let topics = try files.map { try parse(CorpusFile.text($0), language: language, topic: $0.deletingPathExtension().lastPathComponent, path: $0.path) }
+        let files = try CorpusFile.files(under: folder).filter {
+            $0.pathExtension == "yml" || $0.pathExtension == "yaml"
+        }
+        let topics = try files.map {
+            try parse(
+                CorpusFile.text($0), language: language, topic: $0.deletingPathExtension().lastPathComponent,
+                path: $0.path)
+        }
         guard topics.contains(where: { !$0.conversations.isEmpty }) else { throw CorpusError.empty(path: folder.path) }
         return topics
     }
@@ -46,7 +52,9 @@ public enum ChatterbotCorpus {
     public static func documents(language: String, directory: URL = defaultDirectory) throws -> [TextDocument] {
         try load(language: language, directory: directory).flatMap { topic in
             topic.conversations.enumerated().map {
-                TextDocument(id: "\(language)/\(topic.topic)#\($0.offset)", text: $0.element.joined(separator: "\n"), label: topic.topic)
+                TextDocument(
+                    id: "\(language)/\(topic.topic)#\($0.offset)", text: $0.element.joined(separator: "\n"),
+                    label: topic.topic)
             }
         }
     }
@@ -57,7 +65,8 @@ public enum ChatterbotCorpus {
     public static func parse(_ text: String, language: String, topic: String, path: String) throws -> ChatterbotTopic {
         let root = try YAMLSubsetParser.parse(text, path: path)
         guard case .mapping = root else {
-            throw CorpusError.malformed(path: path, line: 1, reason: "expected a mapping with categories and conversations")
+            throw CorpusError.malformed(
+                path: path, line: 1, reason: "expected a mapping with categories and conversations")
         }
         var categories: [String] = []
         switch root["categories"] {

@@ -18,7 +18,8 @@ public enum CorpusCatalog {
         Entry(name: "kjv", summary: "King James Bible, one document per verse (31,102)", dataSet: "kjv") {
             try KJVCorpus.documents()
         },
-        Entry(name: "wordnet-glosses", summary: "WordNet 3.0 definitions, one per synset (117,659)", dataSet: "wordnet") {
+        Entry(name: "wordnet-glosses", summary: "WordNet 3.0 definitions, one per synset (117,659)", dataSet: "wordnet")
+        {
             try WordNetCorpus.glossDocuments()
         },
         Entry(name: "wordnet-examples", summary: "WordNet 3.0 example sentences (48,339)", dataSet: "wordnet") {
@@ -30,10 +31,12 @@ public enum CorpusCatalog {
         Entry(name: "bbc-news", summary: "BBC News articles, label = topic (2,225 in 5 topics)", dataSet: "bbc-news") {
             try BBCNewsCorpus.documents()
         },
-        Entry(name: "chatterbot-en", summary: "chatterbot English conversations, label = topic", dataSet: "chatterbot") {
+        Entry(name: "chatterbot-en", summary: "chatterbot English conversations, label = topic", dataSet: "chatterbot")
+        {
             try ChatterbotCorpus.documents(language: "english")
         },
-        Entry(name: "chatterbot-fa", summary: "chatterbot Persian conversations, label = topic", dataSet: "chatterbot") {
+        Entry(name: "chatterbot-fa", summary: "chatterbot Persian conversations, label = topic", dataSet: "chatterbot")
+        {
             try ChatterbotCorpus.documents(language: "persian")
         },
         Entry(name: "hafez", summary: "Hafez's ghazals (Persian), one document per poem (495)", dataSet: "hafez") {

@@ -8,7 +8,8 @@ public enum JSONLCorpus {
     ///
     /// A line that is not a JSON object, or lacks the text field, or has a non-string text, is
     /// ``CorpusError/malformed(path:line:reason:)`` naming the 1-based line.
-    public static func load(_ url: URL, textField: String = "text", labelField: String? = nil) throws -> [TextDocument] {
+    public static func load(_ url: URL, textField: String = "text", labelField: String? = nil) throws -> [TextDocument]
+    {
         let text = try CorpusFile.text(url)
         var documents: [TextDocument] = []
         for (index, line) in CorpusFile.lines(text).enumerated() where !line.allSatisfy(\.isWhitespace) {

@@ -142,8 +142,9 @@ public enum KJVCorpus {
         if bookEnd < ref.endIndex, ref[bookEnd].isNumber { bookEnd = ref.index(after: bookEnd) }
         while bookEnd < colon, ref[bookEnd].isLetter { bookEnd = ref.index(after: bookEnd) }
         guard bookEnd > ref.startIndex,
-              let chapter = Int(ref[bookEnd..<colon]),
-              let verse = Int(ref[ref.index(after: colon)...]) else { return nil }
+            let chapter = Int(ref[bookEnd..<colon]),
+            let verse = Int(ref[ref.index(after: colon)...])
+        else { return nil }
         return (String(ref[..<bookEnd]), chapter, verse, String(line[line.index(after: space)...]))
     }
 }

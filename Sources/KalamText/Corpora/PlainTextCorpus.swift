@@ -47,7 +47,10 @@ public enum PlainTextCorpus {
         var current: [Substring] = []
         for line in CorpusFile.lines(text) {
             if line.allSatisfy(\.isWhitespace) {
-                if !current.isEmpty { result.append(current.joined(separator: "\n")); current.removeAll() }
+                if !current.isEmpty {
+                    result.append(current.joined(separator: "\n"))
+                    current.removeAll()
+                }
             } else {
                 current.append(line)
             }

@@ -28,7 +28,8 @@ public struct WordNetSynset: Sendable, Equatable, Hashable {
     public var examples: [String]
 
     /// A synset.
-    public init(offset: Int, partOfSpeech: WordNetPartOfSpeech, words: [String], definition: String, examples: [String]) {
+    public init(offset: Int, partOfSpeech: WordNetPartOfSpeech, words: [String], definition: String, examples: [String])
+    {
         self.offset = offset
         self.partOfSpeech = partOfSpeech
         self.words = words
@@ -68,7 +69,8 @@ public enum WordNetCorpus {
     /// The definitions as documents (id `n/00001740`, label = part of speech).
     public static func glossDocuments(directory: URL = defaultDirectory) throws -> [TextDocument] {
         try load(directory: directory).map {
-            TextDocument(id: "\($0.partOfSpeech.rawValue)/\($0.offset)", text: $0.definition, label: $0.partOfSpeech.rawValue)
+            TextDocument(
+                id: "\($0.partOfSpeech.rawValue)/\($0.offset)", text: $0.definition, label: $0.partOfSpeech.rawValue)
         }
     }
 
@@ -99,21 +101,24 @@ public enum WordNetCorpus {
         guard let bar = line.range(of: " | ") else { throw fail("no ' | ' before the gloss") }
         let fields = line[..<bar.lowerBound].split(separator: " ")
         guard fields.count >= 4, let offset = Int(fields[0]),
-              let pos = WordNetPartOfSpeech(rawValue: String(fields[2])),
-              let wordCount = Int(fields[3], radix: 16), fields.count >= 4 + 2 * wordCount else {
+            let pos = WordNetPartOfSpeech(rawValue: String(fields[2])),
+            let wordCount = Int(fields[3], radix: 16), fields.count >= 4 + 2 * wordCount
+        else {
             throw fail("bad synset header")
         }
         var words: [String] = []
         for k in 0..<wordCount {
             var word = fields[4 + 2 * k]
             // Adjectives may carry a syntactic marker: `word(p)`, `word(a)`, `word(ip)`.
-            if pos == .adjective || pos == .adjectiveSatellite, word.hasSuffix(")"), let open = word.lastIndex(of: "(") {
+            if pos == .adjective || pos == .adjectiveSatellite, word.hasSuffix(")"), let open = word.lastIndex(of: "(")
+            {
                 word = word[..<open]
             }
             words.append(word.replacingOccurrences(of: "_", with: " "))
         }
         let (definition, examples) = splitGloss(line[bar.upperBound...])
-        return WordNetSynset(offset: offset, partOfSpeech: pos, words: words, definition: definition, examples: examples)
+        return WordNetSynset(
+            offset: offset, partOfSpeech: pos, words: words, definition: definition, examples: examples)
     }
 
     /// Splits a gloss into its definition (text outside double quotes, `;` separators trimmed) and its

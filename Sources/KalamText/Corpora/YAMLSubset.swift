@@ -130,7 +130,10 @@ public struct YAMLSubsetParser {
             let line = lines[row]
             guard c == indent, line[c] == "-", c + 1 == line.count || line[c + 1] == " " else { break }
             col = c + 1
-            if restIsBlankOrComment(contentStart()) { row += 1; col = 0 }
+            if restIsBlankOrComment(contentStart()) {
+                row += 1
+                col = 0
+            }
             items.append(try parseNode(parentIndent: indent))
         }
         return .sequence(items)
@@ -185,7 +188,11 @@ public struct YAMLSubsetParser {
         var pendingNewlines = 0
         while row < lines.count {
             let line = lines[row]
-            guard let indent = Self.indentation(line) else { pendingNewlines += 1; row += 1; continue }
+            guard let indent = Self.indentation(line) else {
+                pendingNewlines += 1
+                row += 1
+                continue
+            }
             if indent <= parentIndent || line[indent] == "#" { break }
             let part = plainPart(line[indent...])
             if pendingNewlines > 0 {
@@ -209,7 +216,10 @@ public struct YAMLSubsetParser {
         var end = chars.endIndex
         var k = chars.startIndex
         while k < chars.endIndex {
-            if chars[k] == "#", k > chars.startIndex, chars[k - 1] == " " || chars[k - 1] == "\t" { end = k; break }
+            if chars[k] == "#", k > chars.startIndex, chars[k - 1] == " " || chars[k - 1] == "\t" {
+                end = k
+                break
+            }
             k += 1
         }
         // YAML white space is only space and tab (a trailing no-break space is content).
@@ -260,7 +270,10 @@ public struct YAMLSubsetParser {
                 trailingSpaces = 0
                 row += 1
                 var newlines = 0
-                while row < lines.count, Self.indentation(lines[row]) == nil { newlines += 1; row += 1 }
+                while row < lines.count, Self.indentation(lines[row]) == nil {
+                    newlines += 1
+                    row += 1
+                }
                 guard row < lines.count else { break }
                 result += newlines > 0 ? String(repeating: "\n", count: newlines) : " "
                 c = Self.indentation(lines[row]) ?? 0
@@ -288,8 +301,9 @@ public struct YAMLSubsetParser {
         default: throw error("unknown escape \\\(line[c])")
         }
         guard c + digits < line.count,
-              let value = UInt32(String(line[(c + 1)...(c + digits)]), radix: 16),
-              let scalar = Unicode.Scalar(value) else {
+            let value = UInt32(String(line[(c + 1)...(c + digits)]), radix: 16),
+            let scalar = Unicode.Scalar(value)
+        else {
             throw error("bad \\\(line[c]) escape")
         }
         return (String(Character(scalar)), 1 + digits)
@@ -300,9 +314,13 @@ public struct YAMLSubsetParser {
         var chomping: Character = " "
         var explicitIndent: Int?
         for ch in header.prefix { $0 != "#" && $0 != " " } {
-            if ch == "-" || ch == "+" { chomping = ch }
-            else if let digit = ch.wholeNumberValue, digit > 0 { explicitIndent = digit }
-            else { throw error("bad block scalar header |\(header)") }
+            if ch == "-" || ch == "+" {
+                chomping = ch
+            } else if let digit = ch.wholeNumberValue, digit > 0 {
+                explicitIndent = digit
+            } else {
+                throw error("bad block scalar header |\(header)")
+            }
         }
         row += 1
         col = 0
@@ -310,7 +328,11 @@ public struct YAMLSubsetParser {
         var body: [String] = []  // lines with the block indentation removed; "" for blank lines
         while row < lines.count {
             let line = lines[row]
-            guard let indent = Self.indentation(line) else { body.append(""); row += 1; continue }
+            guard let indent = Self.indentation(line) else {
+                body.append("")
+                row += 1
+                continue
+            }
             if blockIndent == nil {
                 guard indent > parentIndent else { break }
                 blockIndent = indent
@@ -320,7 +342,10 @@ public struct YAMLSubsetParser {
             row += 1
         }
         var trailingBlank = 0
-        while let last = body.last, last.isEmpty { body.removeLast(); trailingBlank += 1 }
+        while let last = body.last, last.isEmpty {
+            body.removeLast()
+            trailingBlank += 1
+        }
         // Blank lines that follow the scalar are not part of it; let the caller skip them.
         row -= trailingBlank
         while row < lines.count, Self.indentation(lines[row]) == nil { row += 1 }
@@ -329,7 +354,11 @@ public struct YAMLSubsetParser {
             text = ""
             var previousWasText = false
             for (index, line) in body.enumerated() {
-                if line.isEmpty { text += "\n"; previousWasText = false; continue }
+                if line.isEmpty {
+                    text += "\n"
+                    previousWasText = false
+                    continue
+                }
                 let moreIndented = line.first == " "
                 if index > 0 {
                     if previousWasText && !moreIndented { text += " " } else if previousWasText { text += "\n" }
@@ -342,7 +371,10 @@ public struct YAMLSubsetParser {
         }
         switch chomping {
         case "-": return text
-        case "+": return body.isEmpty ? String(repeating: "\n", count: trailingBlank) : text + "\n" + String(repeating: "\n", count: trailingBlank)
+        case "+":
+            return body.isEmpty
+                ? String(repeating: "\n", count: trailingBlank)
+                : text + "\n" + String(repeating: "\n", count: trailingBlank)
         default: return body.isEmpty ? "" : text + "\n"
         }
     }

@@ -17,7 +17,8 @@ struct CommandRunner {
             let source = errorText.isEmpty ? String(decoding: output.suffix(4096), as: UTF8.self) : errorText
             let lines = source.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             // Prefer an error line over warnings printed after it.
-            if let error = lines.last(where: { $0.hasPrefix("E:") || $0.hasPrefix("ERROR:") || $0.hasPrefix("error:") }) {
+            if let error = lines.last(where: { $0.hasPrefix("E:") || $0.hasPrefix("ERROR:") || $0.hasPrefix("error:") })
+            {
                 return error
             }
             return lines.last(where: { !$0.isEmpty }) ?? ""

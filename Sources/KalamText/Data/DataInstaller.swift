@@ -24,7 +24,10 @@ public struct DataInstaller {
     public var log: (String) -> Void
 
     /// An installer writing under `root`.
-    public init(root: URL = KalamData.root, fetcher: PackageFetcher = RegistryFetcher(), force: Bool = false, log: @escaping (String) -> Void = { _ in }) {
+    public init(
+        root: URL = KalamData.root, fetcher: PackageFetcher = RegistryFetcher(), force: Bool = false,
+        log: @escaping (String) -> Void = { _ in }
+    ) {
         self.root = root
         self.fetcher = fetcher
         self.force = force
@@ -101,15 +104,19 @@ public struct DataInstaller {
         try fm.createDirectory(at: downloadsFolder, withIntermediateDirectories: true)
         var archive: URL
         let outcome: Outcome
-        let cached = force ? nil : ((try? fm.contentsOfDirectory(atPath: downloadsFolder.path)) ?? [])
-            .sorted().last(where: package.matchesArchive)
+        let cached =
+            force
+            ? nil
+            : ((try? fm.contentsOfDirectory(atPath: downloadsFolder.path)) ?? [])
+                .sorted().last(where: package.matchesArchive)
         if let cached {
             archive = downloadsFolder.appendingPathComponent(cached)
             outcome = .unpackedCached(archive: cached)
             log("\(package.name): unpacking \(cached) from downloads/")
         } else {
             log("\(package.name): fetching from \(package.registry.displayName)")
-            let scratch = downloadsFolder.appendingPathComponent(".fetch-\(package.name)-\(UUID().uuidString)", isDirectory: true)
+            let scratch = downloadsFolder.appendingPathComponent(
+                ".fetch-\(package.name)-\(UUID().uuidString)", isDirectory: true)
             try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
             defer { try? fm.removeItem(at: scratch) }
             let fetched = try fetcher.fetch(package, into: scratch)
@@ -133,18 +140,21 @@ public struct DataInstaller {
         try fm.createDirectory(at: partial, withIntermediateDirectories: true)
         switch package.format {
         case .deb:
-            try run(["dpkg-deb", "-x", archive.path, partial.path], package: package,
-                    hint: "dpkg-deb comes with Debian and Ubuntu (package dpkg)")
+            try run(
+                ["dpkg-deb", "-x", archive.path, partial.path], package: package,
+                hint: "dpkg-deb comes with Debian and Ubuntu (package dpkg)")
         case .wheel:
             if CommandRunner.exists("python3") {
                 try run(["python3", "-m", "zipfile", "-e", archive.path, partial.path], package: package, hint: "")
             } else {
-                try run(["unzip", "-q", "-o", archive.path, "-d", partial.path], package: package,
-                        hint: "install python3 or unzip")
+                try run(
+                    ["unzip", "-q", "-o", archive.path, "-d", partial.path], package: package,
+                    hint: "install python3 or unzip")
             }
         case .sdist:
-            try run(["tar", "-xzf", archive.path, "-C", partial.path, "--strip-components=1"], package: package,
-                    hint: "install tar")
+            try run(
+                ["tar", "-xzf", archive.path, "-C", partial.path, "--strip-components=1"], package: package,
+                hint: "install tar")
         }
         try? fm.removeItem(at: destination)
         try fm.moveItem(at: partial, to: destination)
@@ -179,7 +189,8 @@ public struct DataInstaller {
             guard result.status == 0 else {
                 throw DataInstallError.derivationFailed(
                     dataSet: set.name,
-                    reason: "`\(arguments.joined(separator: " "))` exited with status \(result.status): \(result.lastLine)")
+                    reason:
+                        "`\(arguments.joined(separator: " "))` exited with status \(result.status): \(result.lastLine)")
             }
             let text: String
             do {
@@ -230,8 +241,10 @@ public struct DataInstaller {
 
     /// The total size of the regular files under `folder`.
     public static func diskUsage(_ folder: URL) -> Int {
-        guard let enumerator = FileManager.default.enumerator(
-            at: folder, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return 0 }
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: folder, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
+        else { return 0 }
         var total = 0
         for case let file as URL in enumerator {
             let values = try? file.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey])
@@ -245,7 +258,10 @@ public struct DataInstaller {
         let units = ["B", "kB", "MB", "GB"]
         var value = Double(bytes)
         var unit = 0
-        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

@@ -37,8 +37,11 @@ public struct RegistryFetcher: PackageFetcher {
         case .wheel, .sdist:
             // Not `-q`: pip's connection warnings are what tell an unreachable index from a missing package.
             let binary = package.format == .wheel ? ["--only-binary", ":all:"] : ["--no-binary", ":all:"]
-            arguments = pip + ["download", "--no-deps"] + binary + ["--disable-pip-version-check", "--no-input",
-                               "--progress-bar", "off"] + pipDownloadOptions + ["-d", directory.path, package.name]
+            arguments =
+                pip + ["download", "--no-deps"] + binary + [
+                    "--disable-pip-version-check", "--no-input",
+                    "--progress-bar", "off",
+                ] + pipDownloadOptions + ["-d", directory.path, package.name]
         }
         let result = try CommandRunner.run(arguments, in: directory)
         if result.status != 0 { throw classify(result, package: package, command: arguments) }
@@ -57,7 +60,8 @@ public struct RegistryFetcher: PackageFetcher {
         let registry = package.registry
         if result.status == 127 || text.contains("No module named pip") {
             let tool = package.registry == .debian ? "apt-get" : command.prefix(3).joined(separator: " ")
-            let hint = package.registry == .debian
+            let hint =
+                package.registry == .debian
                 ? "Debian packages can only be fetched on Debian or Ubuntu"
                 : "install pip (Debian/Ubuntu: apt-get install python3-pip) or set KALAM_PIP to a pip command"
             return .toolMissing(tool: tool, package: package.name, hint: hint)
@@ -79,7 +83,8 @@ public struct RegistryFetcher: PackageFetcher {
             return .packageNotFound(package: package.name, registry: registry, message: result.lastLine)
         }
         return .commandFailed(
-            package: package.name, command: command.joined(separator: " "), status: result.status, message: result.lastLine)
+            package: package.name, command: command.joined(separator: " "), status: result.status,
+            message: result.lastLine)
     }
 }
 

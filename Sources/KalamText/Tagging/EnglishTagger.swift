@@ -77,11 +77,13 @@ public struct EnglishTagger: PartOfSpeechTagger {
                 if token.isWordLike {
                     let k = sentenceLabels[next]
                     next += 1
-                    out.append(TaggedWord(
-                        token: token, label: perceptron.classes[k], upos: perceptron.universalTags[k] ?? .x,
-                        isKnown: perceptron.isKnown(Self.modelForm(token.text))))
+                    out.append(
+                        TaggedWord(
+                            token: token, label: perceptron.classes[k], upos: perceptron.universalTags[k] ?? .x,
+                            isKnown: perceptron.isKnown(Self.modelForm(token.text))))
                 } else {
-                    out.append(TaggedWord(token: token, label: token.ruleTag.rawValue, upos: token.ruleTag, isKnown: true))
+                    out.append(
+                        TaggedWord(token: token, label: token.ruleTag.rawValue, upos: token.ruleTag, isKnown: true))
                 }
             }
         }

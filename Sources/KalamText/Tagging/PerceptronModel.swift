@@ -18,7 +18,8 @@ public struct PerceptronModel: Codable, Equatable, Sendable {
     public var weights: [String: [String: Double]]
 
     /// Makes a model from its parts; ``validate(path:)`` checks their consistency.
-    public init(classes: [String], tagdict: [String: String], vocabulary: [String], weights: [String: [String: Double]]) {
+    public init(classes: [String], tagdict: [String: String], vocabulary: [String], weights: [String: [String: Double]])
+    {
         self.classes = classes
         self.tagdict = tagdict
         self.vocabulary = vocabulary
@@ -32,7 +33,9 @@ public struct PerceptronModel: Codable, Equatable, Sendable {
     public func validate(path: String = "<memory>") throws {
         guard !classes.isEmpty else { throw TaggerError.corruptModel(path: path, reason: "no classes") }
         let known = Set(classes)
-        guard known.count == classes.count else { throw TaggerError.corruptModel(path: path, reason: "duplicate classes") }
+        guard known.count == classes.count else {
+            throw TaggerError.corruptModel(path: path, reason: "duplicate classes")
+        }
         for (_, label) in tagdict where !known.contains(label) {
             throw TaggerError.tagSetMismatch(label: label, tagSet: "model classes", known: classes.sorted())
         }

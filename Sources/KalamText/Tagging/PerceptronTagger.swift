@@ -48,7 +48,8 @@ public struct PerceptronTagger: Sendable {
     }
 
     private struct AffixRows: Sendable {
-        var suf3: [String: Int32] = [:], suf2: [String: Int32] = [:], suf1: [String: Int32] = [:], pre1: [String: Int32] = [:]
+        var suf3: [String: Int32] = [:], suf2: [String: Int32] = [:], suf1: [String: Int32] = [:],
+            pre1: [String: Int32] = [:]
     }
 
     /// Compiles a model for tagging (validating it first).
@@ -97,14 +98,24 @@ public struct PerceptronTagger: Sendable {
             case "shape":
                 if let k = ["x", "xd", "X", "Xd"].firstIndex(of: value) { shape[k] = row }
             case "w": entries[value, default: WordEntry()].word = row
-            case "w-1": if value == "<s>" { boundary.wm1 = row }; entries[value, default: WordEntry()].wm1 = row
-            case "w-2": if value == "<s>" { boundary.wm2 = row }; entries[value, default: WordEntry()].wm2 = row
-            case "w+1": if value == "</s>" { boundary.wp1 = row }; entries[value, default: WordEntry()].wp1 = row
-            case "w+2": if value == "</s>" { boundary.wp2 = row }; entries[value, default: WordEntry()].wp2 = row
+            case "w-1":
+                if value == "<s>" { boundary.wm1 = row }
+                entries[value, default: WordEntry()].wm1 = row
+            case "w-2":
+                if value == "<s>" { boundary.wm2 = row }
+                entries[value, default: WordEntry()].wm2 = row
+            case "w+1":
+                if value == "</s>" { boundary.wp1 = row }
+                entries[value, default: WordEntry()].wp1 = row
+            case "w+2":
+                if value == "</s>" { boundary.wp2 = row }
+                entries[value, default: WordEntry()].wp2 = row
             case "t-2": if let k = tagIndex(value[...]) { prev2[k] = row }
             case "t-1t-2":
                 let parts = value.split(separator: " ", omittingEmptySubsequences: false)
-                if parts.count == 2, let a = tagIndex(parts[0]), let b = tagIndex(parts[1]) { pair[a * (c + 1) + b] = row }
+                if parts.count == 2, let a = tagIndex(parts[0]), let b = tagIndex(parts[1]) {
+                    pair[a * (c + 1) + b] = row
+                }
             case "t-1":
                 if value.hasPrefix("w "), let cut = value.dropFirst(2).firstIndex(of: " ") {
                     // "t-1 w <prev> <lower>"
@@ -159,7 +170,8 @@ public struct PerceptronTagger: Sendable {
     public static func denckringEnglish() throws -> PerceptronTagger {
         let relative = "denckring_en_pos/data/tagger.json.gz"
         guard let url = KalamData.pypiFile("denckring-en-pos", relative) else {
-            throw TaggerError.fileNotFound(path: KalamData.pypi("denckring-en-pos").appendingPathComponent(relative).path)
+            throw TaggerError.fileNotFound(
+                path: KalamData.pypi("denckring-en-pos").appendingPathComponent(relative).path)
         }
         return try PerceptronTagger(contentsOf: url)
     }

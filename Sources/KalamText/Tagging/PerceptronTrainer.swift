@@ -18,7 +18,10 @@ public struct PerceptronTrainer: Sendable {
     public var pruneBelow: Double
 
     /// A trainer; the defaults are the classic tagger's (5 passes, tag dictionary at 20 × 97%).
-    public init(iterations: Int = 5, seed: UInt64 = 7, tagdictMinFrequency: Int = 20, tagdictMinRatio: Double = 0.97, pruneBelow: Double = 0) {
+    public init(
+        iterations: Int = 5, seed: UInt64 = 7, tagdictMinFrequency: Int = 20, tagdictMinRatio: Double = 0.97,
+        pruneBelow: Double = 0
+    ) {
         self.iterations = iterations
         self.seed = seed
         self.tagdictMinFrequency = tagdictMinFrequency
@@ -32,7 +35,9 @@ public struct PerceptronTrainer: Sendable {
         let scalars = Array(lower.unicodeScalars)
         func slice(_ r: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[r])) }
         var shape = word.unicodeScalars.first.map { $0.properties.isUppercase } == true ? "X" : "x"
-        if word.unicodeScalars.contains(where: { $0.properties.numericType == .decimal || $0.properties.numericType == .digit }) {
+        if word.unicodeScalars.contains(where: {
+            $0.properties.numericType == .decimal || $0.properties.numericType == .digit
+        }) {
             shape += "d"
         }
         let n = scalars.count
@@ -60,7 +65,9 @@ public struct PerceptronTrainer: Sendable {
     /// Throws ``TaggerError/noTrainingData`` when there is no word, and
     /// ``TaggerError/invalidArgument(name:reason:)`` for `iterations < 1`.
     public func train(_ sentences: [TaggedCorpus.Sentence]) throws -> PerceptronModel {
-        guard iterations >= 1 else { throw TaggerError.invalidArgument(name: "iterations", reason: "must be at least 1") }
+        guard iterations >= 1 else {
+            throw TaggerError.invalidArgument(name: "iterations", reason: "must be at least 1")
+        }
         let data = sentences.filter { !$0.isEmpty }
         guard !data.isEmpty else { throw TaggerError.noTrainingData }
 

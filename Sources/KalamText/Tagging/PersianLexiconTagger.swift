@@ -33,11 +33,15 @@ public struct PersianLexiconTagger: PartOfSpeechTagger {
     /// The tokenizer (Persian rules: ZWNJ stays inside words).
     public let tokenizer = WordTokenizer(language: .persian)
 
-    private static let subordinators: Set<String> = ["که", "اگر", "چون", "تا", "زیرا", "چنانکه", "چنان‌که", "وقتی", "هرچند", "اگرچه"]
+    private static let subordinators: Set<String> = [
+        "که", "اگر", "چون", "تا", "زیرا", "چنانکه", "چنان‌که", "وقتی", "هرچند", "اگرچه",
+    ]
     private static let copula: Set<String> = ["است", "نیست", "هست", "بود", "باشد", "نبود", "بوَد", "ست"]
     private static let priority = ["PRO", "PR", "CONJ", "P", "POSTP", "DET"]
     private static let personalEndings = ["", "م", "ی", "د", "یم", "ید", "ند", "ست"]
-    private static let suffixes = ["های", "ها", "هایی", "ان", "ات", "ای", "یی", "ی", "ام", "ات", "اش", "مان", "تان", "شان", "م", "ت", "ش", "ست"]
+    private static let suffixes = [
+        "های", "ها", "هایی", "ان", "ات", "ای", "یی", "ی", "ام", "ات", "اش", "مان", "تان", "شان", "م", "ت", "ش", "ست",
+    ]
 
     /// Builds a tagger from lexicon file contents (`words.dat`, and optionally `verbs.dat`).
     ///
@@ -169,7 +173,9 @@ public struct PersianLexiconTagger: PartOfSpeechTagger {
             }
         }
         if word.unicodeScalars.contains(where: { $0.properties.numericType != nil }) { return ("NUM", .num, .fallback) }
-        if word.unicodeScalars.contains(where: { $0.isASCII && $0.properties.isAlphabetic }) { return ("X", .x, .fallback) }
+        if word.unicodeScalars.contains(where: { $0.isASCII && $0.properties.isAlphabetic }) {
+            return ("X", .x, .fallback)
+        }
         return ("N", .noun, .fallback)
     }
 

@@ -31,7 +31,8 @@ public enum TaggedCorpus {
             if trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 10 else {
-                throw TaggerError.malformedTrainingData(line: lineNumber, reason: "expected 10 tab-separated columns, found \(fields.count)")
+                throw TaggerError.malformedTrainingData(
+                    line: lineNumber, reason: "expected 10 tab-separated columns, found \(fields.count)")
             }
             let id = fields[0]
             if id.contains("-") || id.contains(".") { continue }
@@ -40,7 +41,8 @@ public enum TaggedCorpus {
             }
             let tag = String(fields[column.rawValue])
             guard !tag.isEmpty, tag != "_" else {
-                throw TaggerError.malformedTrainingData(line: lineNumber, reason: "no tag in column \(column.rawValue + 1)")
+                throw TaggerError.malformedTrainingData(
+                    line: lineNumber, reason: "no tag in column \(column.rawValue + 1)")
             }
             current.append((String(fields[1]), tag))
         }
@@ -65,7 +67,8 @@ public enum TaggedCorpus {
                 }
                 let word = item[..<slash], tag = item[item.index(after: slash)...]
                 guard !word.isEmpty, !tag.isEmpty else {
-                    throw TaggerError.malformedTrainingData(line: lineNumber, reason: "'\(item)' needs a word and a tag")
+                    throw TaggerError.malformedTrainingData(
+                        line: lineNumber, reason: "'\(item)' needs a word and a tag")
                 }
                 sentence.append((String(word), String(tag)))
             }

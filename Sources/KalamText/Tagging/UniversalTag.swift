@@ -43,7 +43,8 @@ public enum UniversalTag: String, CaseIterable, Codable, Sendable, Comparable {
     ///
     /// Returns `nil` for anything that is not one of the 17 tags.
     public init?(label: String) {
-        let head = label.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? label
+        let head =
+            label.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? label
         self.init(rawValue: head)
     }
 

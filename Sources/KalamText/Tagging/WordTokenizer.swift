@@ -79,7 +79,7 @@ public struct WordTokenizer: Sendable {
         switch s.properties.generalCategory {
         case .decimalNumber: return .digit
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark, .letterNumber, .otherNumber:
+            .nonspacingMark, .spacingMark, .enclosingMark, .letterNumber, .otherNumber:
             return .word
         default: return .other
         }
@@ -130,7 +130,7 @@ public struct WordTokenizer: Sendable {
                 let kind: WordToken.Kind
                 switch first.properties.generalCategory {
                 case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-                     .initialPunctuation, .finalPunctuation, .otherPunctuation:
+                    .initialPunctuation, .finalPunctuation, .otherPunctuation:
                     kind = .punctuation
                 default:
                     kind = .symbol
@@ -182,8 +182,10 @@ public struct WordTokenizer: Sendable {
         if end - start == 6 {
             let lower = (start..<end).map { Self.lowerASCII(scalars[$0]) }
             if lower == [0x63, 0x61, 0x6e, 0x6e, 0x6f, 0x74] {  // cannot → can not
-                tokens.append(WordToken(text: Self.string(scalars, start, start + 3), start: start, end: start + 3, kind: .word))
-                tokens.append(WordToken(text: Self.string(scalars, start + 3, end), start: start + 3, end: end, kind: .word))
+                tokens.append(
+                    WordToken(text: Self.string(scalars, start, start + 3), start: start, end: start + 3, kind: .word))
+                tokens.append(
+                    WordToken(text: Self.string(scalars, start + 3, end), start: start + 3, end: end, kind: .word))
                 return
             }
         }
@@ -192,7 +194,9 @@ public struct WordTokenizer: Sendable {
         while true {
             let length = Self.cliticLength(scalars, start, stem)
             if length == 0 { break }
-            clitics.append(WordToken(text: Self.string(scalars, stem - length, stem), start: stem - length, end: stem, kind: .word))
+            clitics.append(
+                WordToken(text: Self.string(scalars, stem - length, stem), start: stem - length, end: stem, kind: .word)
+            )
             stem -= length
         }
         tokens.append(WordToken(text: Self.string(scalars, start, stem), start: start, end: stem, kind: .word))

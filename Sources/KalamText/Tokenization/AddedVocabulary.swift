@@ -16,17 +16,26 @@ public struct AddedToken: Equatable, Sendable {
     public var special: Bool
 
     /// Creates an added token.
-    public init(id: Int, content: String, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
-                normalized: Bool = false, special: Bool = true) {
-        self.id = id; self.content = content; self.singleWord = singleWord; self.lstrip = lstrip
-        self.rstrip = rstrip; self.normalized = normalized; self.special = special
+    public init(
+        id: Int, content: String, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
+        normalized: Bool = false, special: Bool = true
+    ) {
+        self.id = id
+        self.content = content
+        self.singleWord = singleWord
+        self.lstrip = lstrip
+        self.rstrip = rstrip
+        self.normalized = normalized
+        self.special = special
     }
 
     /// The `tokenizer.json` form.
     public var json: JSONValue {
-        .object([("id", .int(id)), ("content", .string(content)), ("single_word", .bool(singleWord)),
-                 ("lstrip", .bool(lstrip)), ("rstrip", .bool(rstrip)), ("normalized", .bool(normalized)),
-                 ("special", .bool(special))])
+        .object([
+            ("id", .int(id)), ("content", .string(content)), ("single_word", .bool(singleWord)),
+            ("lstrip", .bool(lstrip)), ("rstrip", .bool(rstrip)), ("normalized", .bool(normalized)),
+            ("special", .bool(special)),
+        ])
     }
 }
 
@@ -57,7 +66,8 @@ struct AddedVocabulary: Sendable {
     }
 
     private static func isWordChar(_ v: UInt32) -> Bool {
-        v < 0x80 ? ((v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F)
+        v < 0x80
+            ? ((v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F)
             : UnicodeClass.flags(v) & UnicodeClass.word != 0
     }
     private static func isSpace(_ v: UInt32) -> Bool { UnicodeClass.flags(v) & UnicodeClass.whitespace != 0 }
@@ -70,19 +80,29 @@ struct AddedVocabulary: Sendable {
         var i = 0
         while i < s.count {
             let v = s[i]
-            guard v < 128 ? firstASCII[Int(v)] : (!firstScalars.isEmpty && firstScalars.contains(v)) else { i += 1; continue }
+            guard v < 128 ? firstASCII[Int(v)] : (!firstScalars.isEmpty && firstScalars.contains(v)) else {
+                i += 1
+                continue
+            }
             var best = -1, bestLen = 0
             for (k, p) in patterns.enumerated() where p.count > bestLen && i + p.count <= s.count && s[i] == p[0] {
                 var same = true
-                for j in 1..<p.count where s[i + j] != p[j] { same = false; break }
+                for j in 1..<p.count where s[i + j] != p[j] {
+                    same = false
+                    break
+                }
                 if !same { continue }
                 if tokens[k].singleWord {
                     if i > 0 && Self.isWordChar(s[i - 1]) { continue }
                     if i + p.count < s.count && Self.isWordChar(s[i + p.count]) { continue }
                 }
-                best = k; bestLen = p.count
+                best = k
+                bestLen = p.count
             }
-            guard best >= 0 else { i += 1; continue }
+            guard best >= 0 else {
+                i += 1
+                continue
+            }
             var lo = i, hi = i + bestLen
             if tokens[best].lstrip { while lo > plainStart && Self.isSpace(s[lo - 1]) { lo -= 1 } }
             if tokens[best].rstrip { while hi < s.count && Self.isSpace(s[hi]) { hi += 1 } }

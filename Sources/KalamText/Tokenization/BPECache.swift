@@ -33,7 +33,8 @@ final class BPECache: @unchecked Sendable {
 
     /// Appends the cached tokens of `word` to `out` and returns true, or returns false.
     func lookup(_ word: UnsafeBufferPointer<UInt32>, hash h: UInt64, into out: inout ModelOutput) -> Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let e = entries[i]
@@ -41,7 +42,10 @@ final class BPECache: @unchecked Sendable {
             if e.hash == h && Int(e.keyCount) == word.count {
                 var same = true
                 keyArena.withUnsafeBufferPointer { k in
-                    for j in 0..<word.count where k[Int(e.keyStart) + j] != word[j] { same = false; break }
+                    for j in 0..<word.count where k[Int(e.keyStart) + j] != word[j] {
+                        same = false
+                        break
+                    }
                 }
                 if same {
                     var start: Int32 = 0
@@ -49,7 +53,8 @@ final class BPECache: @unchecked Sendable {
                         var j = Int(e.valueStart)
                         for _ in 0..<Int(e.valueCount) {
                             out.append(id: v[j], start: start, end: v[j + 1])
-                            start = v[j + 1]; j += 2
+                            start = v[j + 1]
+                            j += 2
                         }
                     }
                     return true
@@ -61,20 +66,27 @@ final class BPECache: @unchecked Sendable {
 
     /// Stores the tokens `out[from...]` for `word`.
     func store(_ word: UnsafeBufferPointer<UInt32>, hash h: UInt64, _ out: ModelOutput, from: Int) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if used * 2 >= entries.count || keyArena.count > (1 << 22) {
             for k in 0..<entries.count { entries[k].keyStart = -1 }
-            keyArena.removeAll(keepingCapacity: true); valueArena.removeAll(keepingCapacity: true); used = 0
+            keyArena.removeAll(keepingCapacity: true)
+            valueArena.removeAll(keepingCapacity: true)
+            used = 0
         }
         var i = Int(truncatingIfNeeded: h) & mask
         while entries[i].keyStart >= 0 {
             if entries[i].hash == h && Int(entries[i].keyCount) == word.count { return }  // likely a racing insert
             i = (i + 1) & mask
         }
-        let e = Entry(hash: h, keyStart: Int32(keyArena.count), keyCount: Int32(word.count),
-                      valueStart: Int32(valueArena.count), valueCount: Int32(out.ids.count - from))
+        let e = Entry(
+            hash: h, keyStart: Int32(keyArena.count), keyCount: Int32(word.count),
+            valueStart: Int32(valueArena.count), valueCount: Int32(out.ids.count - from))
         keyArena.append(contentsOf: word)
-        for k in from..<out.ids.count { valueArena.append(out.ids[k]); valueArena.append(out.ends[k]) }
+        for k in from..<out.ids.count {
+            valueArena.append(out.ids[k])
+            valueArena.append(out.ends[k])
+        }
         entries[i] = e
         used += 1
     }

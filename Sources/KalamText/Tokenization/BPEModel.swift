@@ -22,8 +22,8 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
     public let ignoreMerges: Bool
 
     private let idToToken: [String]
-    private var mergeTable = PairTable()       // (left << 32 | right) → (rank << 32 | newId)
-    private var symbolIds: [Int32]             // single-scalar token ids for scalars < 0x10000, or -1
+    private var mergeTable = PairTable()  // (left << 32 | right) → (rank << 32 | newId)
+    private var symbolIds: [Int32]  // single-scalar token ids for scalars < 0x10000, or -1
     private var astralIds: [UInt32: Int32] = [:]
     private let unkId: Int32
     private let cache = BPECache()
@@ -31,9 +31,11 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
 
     /// Creates the model from a vocabulary and merges given as token pairs; throws when a merge
     /// names a token (or forms a token) that is not in the vocabulary.
-    public init(vocabulary: [String: Int], merges: [(String, String)], unkToken: String? = nil,
-                continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
-                fuseUnk: Bool = false, byteFallback: Bool = false, ignoreMerges: Bool = false) throws {
+    public init(
+        vocabulary: [String: Int], merges: [(String, String)], unkToken: String? = nil,
+        continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
+        fuseUnk: Bool = false, byteFallback: Bool = false, ignoreMerges: Bool = false
+    ) throws {
         self.vocabulary = vocabulary
         self.merges = merges
         self.unkToken = unkToken
@@ -62,7 +64,9 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
             } else {
                 joined += b
             }
-            guard let id = vocabulary[joined] else { throw TokenizerError.mergeUnknownToken(merge: "\(a) \(b)", token: joined) }
+            guard let id = vocabulary[joined] else {
+                throw TokenizerError.mergeUnknownToken(merge: "\(a) \(b)", token: joined)
+            }
             mergeTable.set(UInt64(ia) << 32 | UInt64(ib), UInt64(rank) << 32 | UInt64(id))
         }
         for (token, id) in vocabulary {
@@ -92,7 +96,10 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
         guard n > 0 else { return }
         if n == 1 && simple {
             let id = singleId(word[0])
-            if id >= 0 { out.append(id: id, start: 0, end: 1); return }
+            if id >= 0 {
+                out.append(id: id, start: 0, end: 1)
+                return
+            }
         }
         let cacheable = n <= cache.maxWordLength
         let h = cacheable ? BPECache.hash(word) : 0
@@ -107,7 +114,10 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
             var contiguous = true
             var expect: Int32 = 0
             for k in mark..<out.ids.count {
-                if out.starts[k] != expect { contiguous = false; break }
+                if out.starts[k] != expect {
+                    contiguous = false
+                    break
+                }
                 expect = out.ends[k]
             }
             if contiguous && expect == Int32(n) { cache.store(word, hash: h, out, from: mark) }
@@ -117,24 +127,40 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
     private func merge(_ word: UnsafeBufferPointer<UInt32>, into out: inout ModelOutput) {
         let n = word.count
         // Initial symbols: ids with their spans; unknowns handled as HF does.
-        var ids = [Int32](); ids.reserveCapacity(n)
-        var starts = [Int32](); starts.reserveCapacity(n)
-        var ends = [Int32](); ends.reserveCapacity(n)
+        var ids = [Int32]()
+        ids.reserveCapacity(n)
+        var starts = [Int32]()
+        starts.reserveCapacity(n)
+        var ends = [Int32]()
+        ends.reserveCapacity(n)
         var lastWasUnk = false
         for i in 0..<n {
             let id = initialId(word, i)
             if id >= 0 {
-                ids.append(id); starts.append(Int32(i)); ends.append(Int32(i + 1)); lastWasUnk = false
+                ids.append(id)
+                starts.append(Int32(i))
+                ends.append(Int32(i + 1))
+                lastWasUnk = false
                 continue
             }
             if byteFallback, let bytes = fallbackIds(word[i]) {
-                for b in bytes { ids.append(b); starts.append(Int32(i)); ends.append(Int32(i + 1)) }
+                for b in bytes {
+                    ids.append(b)
+                    starts.append(Int32(i))
+                    ends.append(Int32(i + 1))
+                }
                 lastWasUnk = false
                 continue
             }
             guard unkId >= 0 else { continue }
-            if fuseUnk && lastWasUnk { ends[ends.count - 1] = Int32(i + 1); continue }
-            ids.append(unkId); starts.append(Int32(i)); ends.append(Int32(i + 1)); lastWasUnk = true
+            if fuseUnk && lastWasUnk {
+                ends[ends.count - 1] = Int32(i + 1)
+                continue
+            }
+            ids.append(unkId)
+            starts.append(Int32(i))
+            ends.append(Int32(i + 1))
+            lastWasUnk = true
         }
         if ids.count > 48 {
             mergeLong(&ids, &starts, &ends)
@@ -167,11 +193,16 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
         for k in 0..<ranks.count { ranks[k] = rankOf(ids[k], ids[k + 1]) }
         while !ranks.isEmpty {
             var best = UInt64.max, at = -1
-            for k in 0..<ranks.count where ranks[k] < best { best = ranks[k]; at = k }
+            for k in 0..<ranks.count where ranks[k] < best {
+                best = ranks[k]
+                at = k
+            }
             if at < 0 { break }
             ids[at] = Int32(truncatingIfNeeded: best & 0xFFFF_FFFF)
             ends[at] = ends[at + 1]
-            ids.remove(at: at + 1); starts.remove(at: at + 1); ends.remove(at: at + 1)
+            ids.remove(at: at + 1)
+            starts.remove(at: at + 1)
+            ends.remove(at: at + 1)
             ranks.remove(at: at)
             if at > 0 { ranks[at - 1] = rankOf(ids[at - 1], ids[at]) }
             if at < ranks.count { ranks[at] = rankOf(ids[at], ids[at + 1]) }
@@ -209,8 +240,14 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
             }
         }
         var i2 = [Int32](), s2 = [Int32](), e2 = [Int32]()
-        for k in 0..<n where alive[k] { i2.append(ids[k]); s2.append(starts[k]); e2.append(ends[k]) }
-        ids = i2; starts = s2; ends = e2
+        for k in 0..<n where alive[k] {
+            i2.append(ids[k])
+            s2.append(starts[k])
+            e2.append(ends[k])
+        }
+        ids = i2
+        starts = s2
+        ends = e2
     }
 
     /// The id of a token.
@@ -222,14 +259,16 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
 
     /// The `tokenizer.json` form (merges as `[left, right]` pairs, the current HF layout).
     public var json: JSONValue {
-        .object([("type", .string("BPE")), ("dropout", .null),
-                 ("unk_token", unkToken.map { .string($0) } ?? .null),
-                 ("continuing_subword_prefix", continuingSubwordPrefix.map { .string($0) } ?? .null),
-                 ("end_of_word_suffix", endOfWordSuffix.map { .string($0) } ?? .null),
-                 ("fuse_unk", .bool(fuseUnk)), ("byte_fallback", .bool(byteFallback)),
-                 ("ignore_merges", .bool(ignoreMerges)),
-                 ("vocab", vocabularyJSON(idToToken, vocabulary)),
-                 ("merges", .array(merges.map { .array([.string($0.0), .string($0.1)]) }))])
+        .object([
+            ("type", .string("BPE")), ("dropout", .null),
+            ("unk_token", unkToken.map { .string($0) } ?? .null),
+            ("continuing_subword_prefix", continuingSubwordPrefix.map { .string($0) } ?? .null),
+            ("end_of_word_suffix", endOfWordSuffix.map { .string($0) } ?? .null),
+            ("fuse_unk", .bool(fuseUnk)), ("byte_fallback", .bool(byteFallback)),
+            ("ignore_merges", .bool(ignoreMerges)),
+            ("vocab", vocabularyJSON(idToToken, vocabulary)),
+            ("merges", .array(merges.map { .array([.string($0.0), .string($0.1)]) })),
+        ])
     }
 }
 
@@ -246,7 +285,12 @@ struct MinHeap {
         var i = items.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            if Self.less(items[i], items[p]) { items.swapAt(i, p); i = p } else { break }
+            if Self.less(items[i], items[p]) {
+                items.swapAt(i, p)
+                i = p
+            } else {
+                break
+            }
         }
     }
 
@@ -262,7 +306,8 @@ struct MinHeap {
                 if l < items.count && Self.less(items[l], items[m]) { m = l }
                 if r < items.count && Self.less(items[r], items[m]) { m = r }
                 if m == i { break }
-                items.swapAt(i, m); i = m
+                items.swapAt(i, m)
+                i = m
             }
         }
         return top

@@ -33,12 +33,18 @@ public struct BPETrainer: Sendable {
     public var maxTokenLength: Int?
 
     /// Creates a trainer (HF's defaults).
-    public init(vocabSize: Int = 30000, minFrequency: Int = 0, specialTokens: [String] = [], initialAlphabet: [String] = [],
-                limitAlphabet: Int? = nil, continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
-                maxTokenLength: Int? = nil) {
-        self.vocabSize = vocabSize; self.minFrequency = minFrequency; self.specialTokens = specialTokens
-        self.initialAlphabet = initialAlphabet; self.limitAlphabet = limitAlphabet
-        self.continuingSubwordPrefix = continuingSubwordPrefix; self.endOfWordSuffix = endOfWordSuffix
+    public init(
+        vocabSize: Int = 30000, minFrequency: Int = 0, specialTokens: [String] = [], initialAlphabet: [String] = [],
+        limitAlphabet: Int? = nil, continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil,
+        maxTokenLength: Int? = nil
+    ) {
+        self.vocabSize = vocabSize
+        self.minFrequency = minFrequency
+        self.specialTokens = specialTokens
+        self.initialAlphabet = initialAlphabet
+        self.limitAlphabet = limitAlphabet
+        self.continuingSubwordPrefix = continuingSubwordPrefix
+        self.endOfWordSuffix = endOfWordSuffix
         self.maxTokenLength = maxTokenLength
     }
 
@@ -62,10 +68,17 @@ public struct BPETrainer: Sendable {
 
     /// Trains on word counts (words as symbol sequences, e.g. from `WordCounter`).
     public func train(wordCounts: [[UInt32]: Int]) throws -> Result {
-        guard vocabSize >= 0, minFrequency >= 0 else { throw TokenizerError.invalidArgument("negative vocabulary size or frequency") }
+        guard vocabSize >= 0, minFrequency >= 0 else {
+            throw TokenizerError.invalidArgument("negative vocabulary size or frequency")
+        }
         var w2id: [String: Int] = [:]
         var id2w: [String] = []
-        func add(_ s: String) { if w2id[s] == nil { w2id[s] = id2w.count; id2w.append(s) } }
+        func add(_ s: String) {
+            if w2id[s] == nil {
+                w2id[s] = id2w.count
+                id2w.append(s)
+            }
+        }
         for s in specialTokens { add(s) }
 
         // Alphabet.
@@ -119,7 +132,12 @@ public struct BPETrainer: Sendable {
             var i = heap.count - 1
             while i > 0 {
                 let p = (i - 1) / 2
-                if Entry.above(heap[i], heap[p]) { heap.swapAt(i, p); i = p } else { break }
+                if Entry.above(heap[i], heap[p]) {
+                    heap.swapAt(i, p)
+                    i = p
+                } else {
+                    break
+                }
             }
         }
         func pop() -> Entry? {
@@ -134,7 +152,8 @@ public struct BPETrainer: Sendable {
                     if l < heap.count && Entry.above(heap[l], heap[m]) { m = l }
                     if r < heap.count && Entry.above(heap[r], heap[m]) { m = r }
                     if m == i { break }
-                    heap.swapAt(i, m); i = m
+                    heap.swapAt(i, m)
+                    i = m
                 }
             }
             return top
@@ -160,7 +179,11 @@ public struct BPETrainer: Sendable {
         let prefixCount = continuingSubwordPrefix?.unicodeScalars.count ?? 0
         while w2id.count < vocabSize, var top = pop() {
             let current = Int64(bitPattern: pairCounts.get(top.pair) ?? 0)
-            if top.count != current { top.count = current; push(top); continue }
+            if top.count != current {
+                top.count = current
+                push(top)
+                continue
+            }
             if top.count < 1 || Int64(minFrequency) > top.count { break }
             let a = Int(top.pair >> 32), b = Int(top.pair & 0xFFFF_FFFF)
             var partB = id2w[b]
@@ -192,12 +215,16 @@ public struct BPETrainer: Sendable {
         return Result(vocabulary: w2id, merges: result)
     }
 
-    @inline(__always) static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+    @inline(__always) static func key(_ a: Int32, _ b: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+    }
 
     /// Merges every non-overlapping occurrence of (a, b) left to right, reporting pair count changes
     /// in the same order and with the same signs as HF's `Word::merge`.
-    static func merge(_ w: inout [Int32], _ len: inout [Int32], _ a: Int32, _ b: Int32, _ new: Int32, _ maxLength: Int32,
-                      _ change: (UInt64, Int) -> Void) {
+    static func merge(
+        _ w: inout [Int32], _ len: inout [Int32], _ a: Int32, _ b: Int32, _ new: Int32, _ maxLength: Int32,
+        _ change: (UInt64, Int) -> Void
+    ) {
         var i = 0
         while i < w.count {
             if w[i] == a && i + 1 < w.count && w[i + 1] == b {
@@ -207,8 +234,10 @@ public struct BPETrainer: Sendable {
                     if len[i - 1] + newLen < maxLength { change(key(w[i - 1], new), 1) }
                 }
                 let second = w[i + 1]
-                w[i] = new; len[i] = newLen
-                w.remove(at: i + 1); len.remove(at: i + 1)
+                w[i] = new
+                len[i] = newLen
+                w.remove(at: i + 1)
+                len.remove(at: i + 1)
                 if i < w.count - 1 {
                     change(key(second, w[i + 1]), -1)
                     if len[i + 1] + newLen < maxLength { change(key(new, w[i + 1]), 1) }
@@ -220,17 +249,21 @@ public struct BPETrainer: Sendable {
 
     /// Trains a BPE tokenizer on texts with the given pipeline pieces; special tokens become
     /// special added tokens. Byte-level pre-tokenizers get a ByteLevel decoder and post-processor.
-    public func trainTokenizer(_ texts: [String], normalizer: (any Normalizer)? = nil, preTokenizer: (any PreTokenizer)? = nil,
-                               unkToken: String? = nil) throws -> PipelineTokenizer {
+    public func trainTokenizer(
+        _ texts: [String], normalizer: (any Normalizer)? = nil, preTokenizer: (any PreTokenizer)? = nil,
+        unkToken: String? = nil
+    ) throws -> PipelineTokenizer {
         let counter = WordCounter.count(texts, normalizer: normalizer, preTokenizer: preTokenizer)
         let r = try train(wordCounts: counter.counts)
-        let model = try BPEModel(vocabulary: r.vocabulary, merges: r.merges, unkToken: unkToken,
-                                 continuingSubwordPrefix: continuingSubwordPrefix, endOfWordSuffix: endOfWordSuffix)
+        let model = try BPEModel(
+            vocabulary: r.vocabulary, merges: r.merges, unkToken: unkToken,
+            continuingSubwordPrefix: continuingSubwordPrefix, endOfWordSuffix: endOfWordSuffix)
         let byteLevel = preTokenizer?.isByteLevel ?? false
-        return PipelineTokenizer(normalizer: normalizer, preTokenizer: preTokenizer, model: model,
-                                 postProcessor: byteLevel ? ByteLevelPostProcessor(trimOffsets: false) : nil,
-                                 decoder: byteLevel ? ByteLevelDecoder() : (endOfWordSuffix.map { BPESuffixDecoder(suffix: $0) }),
-                                 addedTokens: specialTokens.map { AddedToken(id: r.vocabulary[$0]!, content: $0) })
+        return PipelineTokenizer(
+            normalizer: normalizer, preTokenizer: preTokenizer, model: model,
+            postProcessor: byteLevel ? ByteLevelPostProcessor(trimOffsets: false) : nil,
+            decoder: byteLevel ? ByteLevelDecoder() : (endOfWordSuffix.map { BPESuffixDecoder(suffix: $0) }),
+            addedTokens: specialTokens.map { AddedToken(id: r.vocabulary[$0]!, content: $0) })
     }
 }
 
@@ -254,29 +287,43 @@ public struct WordPieceTrainer: Sendable {
     public var continuingSubwordPrefix: String
 
     /// Creates a trainer.
-    public init(vocabSize: Int = 30000, minFrequency: Int = 0, specialTokens: [String] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
-                limitAlphabet: Int? = nil, continuingSubwordPrefix: String = "##") {
-        self.vocabSize = vocabSize; self.minFrequency = minFrequency; self.specialTokens = specialTokens
-        self.limitAlphabet = limitAlphabet; self.continuingSubwordPrefix = continuingSubwordPrefix
+    public init(
+        vocabSize: Int = 30000, minFrequency: Int = 0,
+        specialTokens: [String] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+        limitAlphabet: Int? = nil, continuingSubwordPrefix: String = "##"
+    ) {
+        self.vocabSize = vocabSize
+        self.minFrequency = minFrequency
+        self.specialTokens = specialTokens
+        self.limitAlphabet = limitAlphabet
+        self.continuingSubwordPrefix = continuingSubwordPrefix
     }
 
     /// Trains the vocabulary from word counts.
     public func train(wordCounts: [[UInt32]: Int]) throws -> [String: Int] {
-        try BPETrainer(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specialTokens,
-                       limitAlphabet: limitAlphabet, continuingSubwordPrefix: continuingSubwordPrefix)
-            .train(wordCounts: wordCounts).vocabulary
+        try BPETrainer(
+            vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specialTokens,
+            limitAlphabet: limitAlphabet, continuingSubwordPrefix: continuingSubwordPrefix
+        )
+        .train(wordCounts: wordCounts).vocabulary
     }
 
     /// Trains a BERT-style tokenizer (BERT normalizer and pre-tokenizer unless given) on texts.
-    public func trainTokenizer(_ texts: [String], normalizer: (any Normalizer)? = BertNormalizer(),
-                               preTokenizer: (any PreTokenizer)? = BertPreTokenizer(), unkToken: String = "[UNK]") throws -> PipelineTokenizer {
+    public func trainTokenizer(
+        _ texts: [String], normalizer: (any Normalizer)? = BertNormalizer(),
+        preTokenizer: (any PreTokenizer)? = BertPreTokenizer(), unkToken: String = "[UNK]"
+    ) throws -> PipelineTokenizer {
         let counter = WordCounter.count(texts, normalizer: normalizer, preTokenizer: preTokenizer)
         let vocab = try train(wordCounts: counter.counts)
-        let model = try WordPieceModel(vocabulary: vocab, unkToken: unkToken, continuingSubwordPrefix: continuingSubwordPrefix)
+        let model = try WordPieceModel(
+            vocabulary: vocab, unkToken: unkToken, continuingSubwordPrefix: continuingSubwordPrefix)
         var post: (any PostProcessor)?
-        if let cls = vocab["[CLS]"], let sep = vocab["[SEP]"] { post = TemplatePostProcessor.bert(cls: ("[CLS]", cls), sep: ("[SEP]", sep)) }
-        return PipelineTokenizer(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: post,
-                                 decoder: WordPieceDecoder(prefix: continuingSubwordPrefix),
-                                 addedTokens: specialTokens.compactMap { s in vocab[s].map { AddedToken(id: $0, content: s) } })
+        if let cls = vocab["[CLS]"], let sep = vocab["[SEP]"] {
+            post = TemplatePostProcessor.bert(cls: ("[CLS]", cls), sep: ("[SEP]", sep))
+        }
+        return PipelineTokenizer(
+            normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: post,
+            decoder: WordPieceDecoder(prefix: continuingSubwordPrefix),
+            addedTokens: specialTokens.compactMap { s in vocab[s].map { AddedToken(id: $0, content: s) } })
     }
 }

@@ -14,9 +14,13 @@ public struct BertNormalizer: Normalizer {
     public var lowercase: Bool
 
     /// Creates the normalizer (defaults are BERT uncased).
-    public init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true) {
-        self.cleanText = cleanText; self.handleChineseChars = handleChineseChars
-        self.stripAccents = stripAccents; self.lowercase = lowercase
+    public init(
+        cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true
+    ) {
+        self.cleanText = cleanText
+        self.handleChineseChars = handleChineseChars
+        self.stripAccents = stripAccents
+        self.lowercase = lowercase
     }
 
     /// Normalizes in one pass over the scalars.
@@ -26,7 +30,10 @@ public struct BertNormalizer: Normalizer {
         text.rewrite { v, b in
             if v < 0x80 {
                 if clean {
-                    if v == 0x09 || v == 0x0A || v == 0x0D { b.append(0x20); return }
+                    if v == 0x09 || v == 0x0A || v == 0x0D {
+                        b.append(0x20)
+                        return
+                    }
                     if v < 0x20 || v == 0x7F || v == 0 { return }
                 }
                 b.append(lower && v >= 0x41 && v <= 0x5A ? v + 32 : v)
@@ -35,11 +42,16 @@ public struct BertNormalizer: Normalizer {
             let f = UnicodeClass.flags(v)
             if clean {
                 if v == 0xFFFD { return }
-                if f & UnicodeClass.whitespace != 0 { b.append(0x20); return }
+                if f & UnicodeClass.whitespace != 0 {
+                    b.append(0x20)
+                    return
+                }
                 if f & UnicodeClass.other != 0 { return }
             }
             if cjk && UnicodeClass.isCJK(v) {
-                b.append(0x20); b.append(v); b.append(0x20)
+                b.append(0x20)
+                b.append(v)
+                b.append(0x20)
                 return
             }
             if strip {
@@ -57,8 +69,10 @@ public struct BertNormalizer: Normalizer {
 
     /// The `tokenizer.json` form.
     public var json: JSONValue {
-        .object([("type", .string("BertNormalizer")), ("clean_text", .bool(cleanText)),
-                 ("handle_chinese_chars", .bool(handleChineseChars)),
-                 ("strip_accents", stripAccents.map { .bool($0) } ?? .null), ("lowercase", .bool(lowercase))])
+        .object([
+            ("type", .string("BertNormalizer")), ("clean_text", .bool(cleanText)),
+            ("handle_chinese_chars", .bool(handleChineseChars)),
+            ("strip_accents", stripAccents.map { .bool($0) } ?? .null), ("lowercase", .bool(lowercase)),
+        ])
     }
 }

@@ -15,7 +15,9 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
 
     /// Creates the pre-tokenizer (GPT-2: no prefix space, regex on).
     public init(addPrefixSpace: Bool = false, useRegex: Bool = true, trimOffsets: Bool = true) {
-        self.addPrefixSpace = addPrefixSpace; self.useRegex = useRegex; self.trimOffsets = trimOffsets
+        self.addPrefixSpace = addPrefixSpace
+        self.useRegex = useRegex
+        self.trimOffsets = trimOffsets
     }
 
     /// Byte-level.
@@ -64,12 +66,16 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
             if v == 0x27 && i + 1 < end {
                 let a = s[i + 1]
                 if a == 0x73 || a == 0x74 || a == 0x6D || a == 0x64 {  // s t m d
-                    words.append(i..<i + 2); i += 2; continue
+                    words.append(i..<i + 2)
+                    i += 2
+                    continue
                 }
                 if i + 2 < end {
                     let b = s[i + 2]
                     if (a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C) {  // re ve ll
-                        words.append(i..<i + 3); i += 3; continue
+                        words.append(i..<i + 3)
+                        i += 3
+                        continue
                     }
                 }
             }
@@ -79,7 +85,10 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
             if v == 0x20 && i + 1 < end {
                 // ` ?X+` for letters, numbers and other symbols.
                 let next = Self.cls(s[i + 1])
-                if next != Self.classSpace { c = next; j = i + 1 }
+                if next != Self.classSpace {
+                    c = next
+                    j = i + 1
+                }
             }
             if c != Self.classSpace {
                 j += 1
@@ -100,8 +109,10 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
 
     /// The `tokenizer.json` form.
     public var json: JSONValue {
-        .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(addPrefixSpace)),
-                 ("trim_offsets", .bool(trimOffsets)), ("use_regex", .bool(useRegex))])
+        .object([
+            ("type", .string("ByteLevel")), ("add_prefix_space", .bool(addPrefixSpace)),
+            ("trim_offsets", .bool(trimOffsets)), ("use_regex", .bool(useRegex)),
+        ])
     }
 }
 
@@ -116,7 +127,8 @@ public enum ByteAlphabet {
             if (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b) {
                 table[b] = UInt32(b)
             } else {
-                table[b] = next; next += 1
+                table[b] = next
+                next += 1
             }
         }
         return table

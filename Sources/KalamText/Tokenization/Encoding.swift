@@ -41,14 +41,25 @@ public struct Encoding: Equatable, Sendable {
 
     /// An empty encoding.
     public init() {
-        ids = []; tokens = []; offsets = []; typeIds = []; attentionMask = []
-        specialTokensMask = []; wordIds = []; sequenceIds = []
+        ids = []
+        tokens = []
+        offsets = []
+        typeIds = []
+        attentionMask = []
+        specialTokensMask = []
+        wordIds = []
+        sequenceIds = []
     }
 
     /// Reserves room for `n` tokens in every array.
     public mutating func reserveCapacity(_ n: Int) {
-        ids.reserveCapacity(n); tokens.reserveCapacity(n); offsets.reserveCapacity(n); typeIds.reserveCapacity(n)
-        attentionMask.reserveCapacity(n); specialTokensMask.reserveCapacity(n); wordIds.reserveCapacity(n)
+        ids.reserveCapacity(n)
+        tokens.reserveCapacity(n)
+        offsets.reserveCapacity(n)
+        typeIds.reserveCapacity(n)
+        attentionMask.reserveCapacity(n)
+        specialTokensMask.reserveCapacity(n)
+        wordIds.reserveCapacity(n)
         sequenceIds.reserveCapacity(n)
     }
 
@@ -59,25 +70,41 @@ public struct Encoding: Equatable, Sendable {
     public var offsetTuples: [(start: Int, end: Int)] { offsets.map { ($0.start, $0.end) } }
 
     /// Appends one token with all its attributes.
-    public mutating func append(id: Int, token: String, offset: TokenOffset, typeId: Int,
-                                special: Bool, wordId: Int?, sequenceId: Int?, attention: Int = 1) {
-        ids.append(id); tokens.append(token); offsets.append(offset); typeIds.append(typeId)
-        attentionMask.append(attention); specialTokensMask.append(special ? 1 : 0)
-        wordIds.append(wordId); sequenceIds.append(sequenceId)
+    public mutating func append(
+        id: Int, token: String, offset: TokenOffset, typeId: Int,
+        special: Bool, wordId: Int?, sequenceId: Int?, attention: Int = 1
+    ) {
+        ids.append(id)
+        tokens.append(token)
+        offsets.append(offset)
+        typeIds.append(typeId)
+        attentionMask.append(attention)
+        specialTokensMask.append(special ? 1 : 0)
+        wordIds.append(wordId)
+        sequenceIds.append(sequenceId)
     }
 
     /// Appends every token of `other`.
     public mutating func append(contentsOf other: Encoding) {
-        ids += other.ids; tokens += other.tokens; offsets += other.offsets; typeIds += other.typeIds
-        attentionMask += other.attentionMask; specialTokensMask += other.specialTokensMask
-        wordIds += other.wordIds; sequenceIds += other.sequenceIds
+        ids += other.ids
+        tokens += other.tokens
+        offsets += other.offsets
+        typeIds += other.typeIds
+        attentionMask += other.attentionMask
+        specialTokensMask += other.specialTokensMask
+        wordIds += other.wordIds
+        sequenceIds += other.sequenceIds
     }
 
     /// Keeps the tokens in `range` only.
     public mutating func keep(_ range: Range<Int>) {
-        ids = Array(ids[range]); tokens = Array(tokens[range]); offsets = Array(offsets[range])
-        typeIds = Array(typeIds[range]); attentionMask = Array(attentionMask[range])
-        specialTokensMask = Array(specialTokensMask[range]); wordIds = Array(wordIds[range])
+        ids = Array(ids[range])
+        tokens = Array(tokens[range])
+        offsets = Array(offsets[range])
+        typeIds = Array(typeIds[range])
+        attentionMask = Array(attentionMask[range])
+        specialTokensMask = Array(specialTokensMask[range])
+        wordIds = Array(wordIds[range])
         sequenceIds = Array(sequenceIds[range])
     }
 
@@ -98,8 +125,13 @@ public struct Encoding: Equatable, Sendable {
         func grow<T>(_ a: inout [T], _ v: T) {
             a = left ? Array(repeating: v, count: n) + a : a + Array(repeating: v, count: n)
         }
-        grow(&ids, id); grow(&tokens, token); grow(&offsets, TokenOffset(start: 0, end: 0))
-        grow(&typeIds, typeId); grow(&attentionMask, 0); grow(&specialTokensMask, 1)
-        grow(&wordIds, nil); grow(&sequenceIds, nil)
+        grow(&ids, id)
+        grow(&tokens, token)
+        grow(&offsets, TokenOffset(start: 0, end: 0))
+        grow(&typeIds, typeId)
+        grow(&attentionMask, 0)
+        grow(&specialTokensMask, 1)
+        grow(&wordIds, nil)
+        grow(&sequenceIds, nil)
     }
 }

@@ -41,7 +41,10 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     /// Whether the value is `null`.
-    public var isNull: Bool { if case .null = self { return true }; return false }
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
 
     // MARK: Parsing
 
@@ -63,7 +66,9 @@ public enum JSONValue: Equatable, Sendable {
         var i = 0
 
         mutating func skipSpace() {
-            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 {
+                i += 1
+            }
         }
         func fail(_ reason: String) -> TokenizerError { .malformedJSON(byteOffset: i, reason: reason) }
 
@@ -72,40 +77,67 @@ public enum JSONValue: Equatable, Sendable {
             guard i < bytes.count else { throw fail("unexpected end of input") }
             switch bytes[i] {
             case UInt8(ascii: "{"):
-                i += 1; skipSpace()
+                i += 1
+                skipSpace()
                 var pairs: [(String, JSONValue)] = []
-                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(pairs)
+                }
                 while true {
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
                     let key = try string()
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                    i += 1; skipSpace()
+                    i += 1
+                    skipSpace()
                     pairs.append((key, try value(depth: depth + 1)))
                     skipSpace()
                     guard i < bytes.count else { throw fail("unterminated object") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+                    if bytes[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if bytes[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return .object(pairs)
+                    }
                     throw fail("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
-                i += 1; skipSpace()
+                i += 1
+                skipSpace()
                 var items: [JSONValue] = []
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 while true {
                     skipSpace()
                     items.append(try value(depth: depth + 1))
                     skipSpace()
                     guard i < bytes.count else { throw fail("unterminated array") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    if bytes[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if bytes[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return .array(items)
+                    }
                     throw fail("expected ',' or ']'")
                 }
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             default: return try number()
             }
         }
@@ -119,7 +151,10 @@ public enum JSONValue: Equatable, Sendable {
         mutating func number() throws -> JSONValue {
             let start = i
             var negative = false
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
             var value = 0
             var digits = 0
             var overflow = false
@@ -127,14 +162,24 @@ public enum JSONValue: Equatable, Sendable {
                 let (m, o1) = value.multipliedReportingOverflow(by: 10)
                 let (a, o2) = m.addingReportingOverflow(Int(bytes[i] - 0x30))
                 overflow = overflow || o1 || o2
-                value = a; digits += 1; i += 1
+                value = a
+                digits += 1
+                i += 1
             }
-            let isInt = !(i < bytes.count && (bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")))
+            let isInt =
+                !(i < bytes.count
+                && (bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")))
             if isInt && digits > 0 && !overflow { return .int(negative ? -value : value) }
             while i < bytes.count {
                 let c = bytes[i]
-                if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                    || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { i += 1 } else { break }
+                if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "e")
+                    || c == UInt8(ascii: "E")
+                    || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+                {
+                    i += 1
+                } else {
+                    break
+                }
             }
             guard i > start, let text = String(bytes: bytes[start..<i], encoding: .ascii), let d = Double(text) else {
                 i = start
@@ -155,7 +200,8 @@ public enum JSONValue: Equatable, Sendable {
                 case 0x61...0x66: d = UInt32(c - 0x61 + 10)
                 default: throw fail("bad hex digit in \\u escape")
                 }
-                v = v << 4 | d; i += 1
+                v = v << 4 | d
+                i += 1
             }
             return v
         }
@@ -164,10 +210,14 @@ public enum JSONValue: Equatable, Sendable {
             i += 1  // opening quote
             let start = i
             // Fast path: no escapes.
-            while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+            while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 {
+                i += 1
+            }
             guard i < bytes.count else { throw fail("unterminated string") }
             if bytes[i] == UInt8(ascii: "\"") {
-                let s = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<i]), as: UTF8.self) }
+                let s = bytes.withUnsafeBufferPointer {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[start..<i]), as: UTF8.self)
+                }
                 i += 1
                 return s
             }
@@ -175,12 +225,20 @@ public enum JSONValue: Equatable, Sendable {
             while true {
                 guard i < bytes.count else { throw fail("unterminated string") }
                 let c = bytes[i]
-                if c == UInt8(ascii: "\"") { i += 1; break }
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    break
+                }
                 if c < 0x20 { throw fail("control character in string") }
-                if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+                if c != UInt8(ascii: "\\") {
+                    out.append(c)
+                    i += 1
+                    continue
+                }
                 i += 1
                 guard i < bytes.count else { throw fail("unterminated escape") }
-                let e = bytes[i]; i += 1
+                let e = bytes[i]
+                i += 1
                 switch e {
                 case UInt8(ascii: "\""): out.append(0x22)
                 case UInt8(ascii: "\\"): out.append(0x5C)
@@ -192,11 +250,17 @@ public enum JSONValue: Equatable, Sendable {
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
                     var v = try hex4()
-                    if v >= 0xD800 && v < 0xDC00, i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    if v >= 0xD800 && v < 0xDC00, i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"),
+                        bytes[i + 1] == UInt8(ascii: "u")
+                    {
                         let save = i
                         i += 2
                         let lo = try hex4()
-                        if lo >= 0xDC00 && lo < 0xE000 { v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00) } else { i = save }
+                        if lo >= 0xDC00 && lo < 0xE000 {
+                            v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                        } else {
+                            i = save
+                        }
                     }
                     let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -226,12 +290,22 @@ public enum JSONValue: Equatable, Sendable {
         case let .double(d): out += d.isFinite ? "\(d)" : "null"
         case let .string(s): JSONValue.writeString(s, into: &out)
         case let .array(items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             // Short arrays of scalars stay on one line.
-            let flat = items.allSatisfy { if case .array = $0 { return false }; if case .object = $0 { return false }; return true }
+            let flat = items.allSatisfy {
+                if case .array = $0 { return false }
+                if case .object = $0 { return false }
+                return true
+            }
             if flat && items.count <= 4 {
                 out += "["
-                for (k, v) in items.enumerated() { if k > 0 { out += ", " }; v.write(into: &out, indent: 0, level: 0) }
+                for (k, v) in items.enumerated() {
+                    if k > 0 { out += ", " }
+                    v.write(into: &out, indent: 0, level: 0)
+                }
                 out += "]"
                 return
             }
@@ -243,7 +317,10 @@ public enum JSONValue: Equatable, Sendable {
             }
             out += pad(level) + "]"
         case let .object(pairs):
-            if pairs.isEmpty { out += "{}"; return }
+            if pairs.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{" + newline
             for (k, (key, v)) in pairs.enumerated() {
                 out += pad(level + 1)
@@ -267,7 +344,9 @@ public enum JSONValue: Equatable, Sendable {
             case "\t": out += "\\t"
             default:
                 if u.value < 0x20 || u.value == 0x7F {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+                    out +=
+                        "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+                        + String(u.value, radix: 16)
                 } else {
                     out.unicodeScalars.append(u)
                 }

@@ -17,12 +17,17 @@ public struct NormalizedText: Sendable {
     /// Wraps a string without changing it.
     public init(_ text: String) {
         scalars = NormalizedText.decodeScalars(text)
-        starts = []; ends = []; isIdentity = true
+        starts = []
+        ends = []
+        isIdentity = true
     }
 
     /// Builds a text from already aligned arrays.
     public init(scalars: [UInt32], starts: [Int32], ends: [Int32]) {
-        self.scalars = scalars; self.starts = starts; self.ends = ends; isIdentity = false
+        self.scalars = scalars
+        self.starts = starts
+        self.ends = ends
+        isIdentity = false
     }
 
     /// Number of scalars.
@@ -55,7 +60,8 @@ public struct NormalizedText: Sendable {
     public mutating func rewrite(_ body: (UInt32, inout Builder) -> Void) {
         var b = Builder(capacity: scalars.count)
         for i in 0..<scalars.count {
-            b.currentStart = Int32(start(i)); b.currentEnd = Int32(end(i))
+            b.currentStart = Int32(start(i))
+            b.currentEnd = Int32(end(i))
             body(scalars[i], &b)
         }
         self = b.text
@@ -72,15 +78,21 @@ public struct NormalizedText: Sendable {
         public var currentEnd: Int32 = 0
 
         init(capacity: Int) {
-            scalars.reserveCapacity(capacity); starts.reserveCapacity(capacity); ends.reserveCapacity(capacity)
+            scalars.reserveCapacity(capacity)
+            starts.reserveCapacity(capacity)
+            ends.reserveCapacity(capacity)
         }
         /// Appends a scalar aligned to the scalar being rewritten.
         @inline(__always) public mutating func append(_ v: UInt32) {
-            scalars.append(v); starts.append(currentStart); ends.append(currentEnd)
+            scalars.append(v)
+            starts.append(currentStart)
+            ends.append(currentEnd)
         }
         /// Appends a scalar with an explicit original span.
         @inline(__always) public mutating func append(_ v: UInt32, start: Int32, end: Int32) {
-            scalars.append(v); starts.append(start); ends.append(end)
+            scalars.append(v)
+            starts.append(start)
+            ends.append(end)
         }
         var text: NormalizedText { NormalizedText(scalars: scalars, starts: starts, ends: ends) }
     }
@@ -96,15 +108,18 @@ public struct NormalizedText: Sendable {
             while i < n {
                 let b0 = UInt32(buf[i])
                 if b0 < 0x80 {
-                    out.append(b0); i += 1
+                    out.append(b0)
+                    i += 1
                 } else if b0 < 0xE0 {
-                    out.append((b0 & 0x1F) << 6 | UInt32(buf[i + 1] & 0x3F)); i += 2
+                    out.append((b0 & 0x1F) << 6 | UInt32(buf[i + 1] & 0x3F))
+                    i += 2
                 } else if b0 < 0xF0 {
                     out.append((b0 & 0x0F) << 12 | UInt32(buf[i + 1] & 0x3F) << 6 | UInt32(buf[i + 2] & 0x3F))
                     i += 3
                 } else {
-                    out.append((b0 & 0x07) << 18 | UInt32(buf[i + 1] & 0x3F) << 12
-                        | UInt32(buf[i + 2] & 0x3F) << 6 | UInt32(buf[i + 3] & 0x3F))
+                    out.append(
+                        (b0 & 0x07) << 18 | UInt32(buf[i + 1] & 0x3F) << 12
+                            | UInt32(buf[i + 2] & 0x3F) << 6 | UInt32(buf[i + 3] & 0x3F))
                     i += 4
                 }
             }

@@ -27,7 +27,9 @@ public struct NormalizerSequence: Normalizer {
     /// Applies each normalizer in turn.
     public func normalize(_ text: inout NormalizedText) { for n in normalizers { n.normalize(&text) } }
     /// `{"type": "Sequence", "normalizers": [...]}`.
-    public var json: JSONValue { .object([("type", .string("Sequence")), ("normalizers", .array(normalizers.map(\.json)))]) }
+    public var json: JSONValue {
+        .object([("type", .string("Sequence")), ("normalizers", .array(normalizers.map(\.json)))])
+    }
 }
 
 /// Full Unicode lowercase mapping (HF `Lowercase`; one scalar may become several, e.g. `İ` → `i̇`).
@@ -73,7 +75,12 @@ public struct StripAccentsNormalizer: Normalizer {
 /// without canonical reordering of combining marks (the order in well-formed text is already canonical).
 public struct UnicodeNormalizer: Normalizer {
     /// A normalization form.
-    public enum Form: String, Sendable { case nfc = "NFC", nfd = "NFD", nfkc = "NFKC", nfkd = "NFKD" }
+    public enum Form: String, Sendable {
+        case nfc = "NFC"
+        case nfd = "NFD"
+        case nfkc = "NFKC"
+        case nfkd = "NFKD"
+    }
     /// The form applied.
     public var form: Form
     /// Creates the normalizer.
@@ -85,7 +92,11 @@ public struct UnicodeNormalizer: Normalizer {
         case .nfd, .nfkd:
             let cache = form == .nfd ? ScalarMappingCache.nfd : ScalarMappingCache.nfkd
             text.rewrite { v, b in
-                if v < 0xC0 && (form == .nfd || v < 0xA0) { b.append(v) } else { for m in cache.mapping(v) { b.append(m) } }
+                if v < 0xC0 && (form == .nfd || v < 0xA0) {
+                    b.append(v)
+                } else {
+                    for m in cache.mapping(v) { b.append(m) }
+                }
             }
         case .nfc, .nfkc:
             composeForm(&text)
@@ -111,7 +122,9 @@ public struct UnicodeNormalizer: Normalizer {
             for ch in String(view) {
                 let n = ch.unicodeScalars.count
                 let str = String(ch)
-                let out = form == .nfc ? str.precomposedStringWithCanonicalMapping
+                let out =
+                    form == .nfc
+                    ? str.precomposedStringWithCanonicalMapping
                     : str.precomposedStringWithCompatibilityMapping
                 let lo = Int32(text.start(k)), hi = Int32(text.end(k + n - 1))
                 for u in out.unicodeScalars { b.append(u.value, start: lo, end: hi) }
@@ -138,7 +151,8 @@ public struct ReplaceNormalizer: Normalizer {
 
     /// Creates the normalizer.
     public init(pattern: String, content: String) {
-        self.pattern = pattern; self.content = content
+        self.pattern = pattern
+        self.content = content
         patternScalars = pattern.unicodeScalars.map(\.value)
         contentScalars = content.unicodeScalars.map(\.value)
     }
@@ -166,7 +180,9 @@ public struct ReplaceNormalizer: Normalizer {
 
     /// `{"type": "Replace", "pattern": {"String": ...}, "content": ...}`.
     public var json: JSONValue {
-        .object([("type", .string("Replace")), ("pattern", .object([("String", .string(pattern))])),
-                 ("content", .string(content))])
+        .object([
+            ("type", .string("Replace")), ("pattern", .object([("String", .string(pattern))])),
+            ("content", .string(content)),
+        ])
     }
 }

@@ -43,8 +43,16 @@ struct PairTable: Sendable {
         if (count + 1) * 2 > keys.count { grow() }
         var i = Self.hash(key) & mask
         while true {
-            if keys[i] == key { values[i] = value; return }
-            if keys[i] == .max { keys[i] = key; values[i] = value; count += 1; return }
+            if keys[i] == key {
+                values[i] = value
+                return
+            }
+            if keys[i] == .max {
+                keys[i] = key
+                values[i] = value
+                count += 1
+                return
+            }
             i = (i + 1) & mask
         }
     }
@@ -57,10 +65,14 @@ struct PairTable: Sendable {
         while true {
             if keys[i] == key {
                 let v = Int64(bitPattern: values[i]) + delta
-                values[i] = UInt64(bitPattern: v); return v
+                values[i] = UInt64(bitPattern: v)
+                return v
             }
             if keys[i] == .max {
-                keys[i] = key; values[i] = UInt64(bitPattern: delta); count += 1; return delta
+                keys[i] = key
+                values[i] = UInt64(bitPattern: delta)
+                count += 1
+                return delta
             }
             i = (i + 1) & mask
         }

@@ -26,13 +26,19 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
     private let byteLevel: Bool
 
     /// Assembles a tokenizer from components.
-    public init(normalizer: (any Normalizer)? = nil, preTokenizer: (any PreTokenizer)? = nil,
-                model: any TokenizerModel, postProcessor: (any PostProcessor)? = nil,
-                decoder: (any TokenDecoder)? = nil, addedTokens: [AddedToken] = [],
-                truncation: Truncation? = nil, padding: Padding? = nil) {
-        self.normalizer = normalizer; self.preTokenizer = preTokenizer; self.model = model
-        self.postProcessor = postProcessor; self.decoder = decoder
-        self.truncation = truncation; self.padding = padding
+    public init(
+        normalizer: (any Normalizer)? = nil, preTokenizer: (any PreTokenizer)? = nil,
+        model: any TokenizerModel, postProcessor: (any PostProcessor)? = nil,
+        decoder: (any TokenDecoder)? = nil, addedTokens: [AddedToken] = [],
+        truncation: Truncation? = nil, padding: Padding? = nil
+    ) {
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
+        self.model = model
+        self.postProcessor = postProcessor
+        self.decoder = decoder
+        self.truncation = truncation
+        self.padding = padding
         // Added tokens with impossible ids (negative or absurdly large) are ignored.
         let addedTokens = addedTokens.filter { $0.id >= 0 && $0.id < maxVocabularyId }
         self.addedTokens = addedTokens
@@ -76,12 +82,15 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
         for piece in added.split(scalars) {
             if let k = piece.tokenIndex {
                 let t = addedTokens[k]
-                enc.append(id: t.id, token: t.content, offset: TokenOffset(start: piece.range.lowerBound, end: piece.range.upperBound),
-                           typeId: typeId, special: false, wordId: word, sequenceId: 0)
+                enc.append(
+                    id: t.id, token: t.content,
+                    offset: TokenOffset(start: piece.range.lowerBound, end: piece.range.upperBound),
+                    typeId: typeId, special: false, wordId: word, sequenceId: 0)
                 word += 1
                 continue
             }
-            var norm = NormalizedText(identityScalars: piece.range.count == scalars.count ? scalars : Array(scalars[piece.range]))
+            var norm = NormalizedText(
+                identityScalars: piece.range.count == scalars.count ? scalars : Array(scalars[piece.range]))
             normalizer?.normalize(&norm)
             preTokenizer?.prepare(&norm)
             encodeNormalized(norm, base: piece.range.lowerBound, typeId: typeId, word: &word, into: &enc)
@@ -89,19 +98,27 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
         return enc
     }
 
-    private func encodeNormalized(_ norm: NormalizedText, base: Int, typeId: Int, word: inout Int, into enc: inout Encoding) {
+    private func encodeNormalized(
+        _ norm: NormalizedText, base: Int, typeId: Int, word: inout Int, into enc: inout Encoding
+    ) {
         var words: [Range<Int>] = []
         words.reserveCapacity(norm.count / 4 + 1)
         norm.scalars.withUnsafeBufferPointer { s in
-            if let p = preTokenizer { p.split(s, 0..<s.count, into: &words) } else if s.count > 0 { words.append(0..<s.count) }
+            if let p = preTokenizer {
+                p.split(s, 0..<s.count, into: &words)
+            } else if s.count > 0 {
+                words.append(0..<s.count)
+            }
         }
         var out = ModelOutput()
         out.reserveCapacity(norm.count / 2 + 4)
         if byteLevel {
             // The whole text in GPT-2's byte alphabet, with each byte's scalar and each scalar's first byte.
             let n = norm.count
-            var symbols = [UInt32](); symbols.reserveCapacity(n + n / 2)
-            var sources = [Int32](); sources.reserveCapacity(n + n / 2)
+            var symbols = [UInt32]()
+            symbols.reserveCapacity(n + n / 2)
+            var sources = [Int32]()
+            sources.reserveCapacity(n + n / 2)
             var firstByte = [Int32](repeating: 0, count: n + 1)
             ByteAlphabet.byteToScalar.withUnsafeBufferPointer { map in
                 for k in 0..<n {
@@ -109,17 +126,25 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
                     let v = norm.scalars[k]
                     let src = Int32(k)
                     if v < 0x80 {
-                        symbols.append(map[Int(v)]); sources.append(src)
+                        symbols.append(map[Int(v)])
+                        sources.append(src)
                     } else if v < 0x800 {
-                        symbols.append(map[Int(0xC0 | v >> 6)]); symbols.append(map[Int(0x80 | v & 0x3F)])
-                        sources.append(src); sources.append(src)
-                    } else if v < 0x10000 {
-                        symbols.append(map[Int(0xE0 | v >> 12)]); symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)])
+                        symbols.append(map[Int(0xC0 | v >> 6)])
                         symbols.append(map[Int(0x80 | v & 0x3F)])
-                        sources.append(src); sources.append(src); sources.append(src)
+                        sources.append(src)
+                        sources.append(src)
+                    } else if v < 0x10000 {
+                        symbols.append(map[Int(0xE0 | v >> 12)])
+                        symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)])
+                        symbols.append(map[Int(0x80 | v & 0x3F)])
+                        sources.append(src)
+                        sources.append(src)
+                        sources.append(src)
                     } else {
-                        symbols.append(map[Int(0xF0 | v >> 18)]); symbols.append(map[Int(0x80 | (v >> 12) & 0x3F)])
-                        symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)]); symbols.append(map[Int(0x80 | v & 0x3F)])
+                        symbols.append(map[Int(0xF0 | v >> 18)])
+                        symbols.append(map[Int(0x80 | (v >> 12) & 0x3F)])
+                        symbols.append(map[Int(0x80 | (v >> 6) & 0x3F)])
+                        symbols.append(map[Int(0x80 | v & 0x3F)])
                         for _ in 0..<4 { sources.append(src) }
                     }
                 }
@@ -154,9 +179,12 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
     }
 
     @inline(__always)
-    private func appendToken(_ id: Int, _ span: TokenOffset, _ base: Int, _ typeId: Int, _ word: Int, _ enc: inout Encoding) {
-        enc.append(id: id, token: idToTokenTable[id], offset: TokenOffset(start: span.start + base, end: span.end + base),
-                   typeId: typeId, special: false, wordId: word, sequenceId: 0)
+    private func appendToken(
+        _ id: Int, _ span: TokenOffset, _ base: Int, _ typeId: Int, _ word: Int, _ enc: inout Encoding
+    ) {
+        enc.append(
+            id: id, token: idToTokenTable[id], offset: TokenOffset(start: span.start + base, end: span.end + base),
+            typeId: typeId, special: false, wordId: word, sequenceId: 0)
     }
 
     /// Encodes a text (and optional pair): tokenize, truncate, add special tokens, pad (fixed padding only;
@@ -198,9 +226,13 @@ public final class PipelineTokenizer: Tokenizer, @unchecked Sendable {
             let swapped = n1 > n2
             if swapped { swap(&n1, &n2) }
             n2 = n1 > maxLength ? n1 : max(n1, maxLength - n1)
-            if n1 + n2 > maxLength { n1 = maxLength / 2; n2 = n1 + maxLength % 2 }
+            if n1 + n2 > maxLength {
+                n1 = maxLength / 2
+                n2 = n1 + maxLength % 2
+            }
             if swapped { swap(&n1, &n2) }
-            cut(&a, to: n1, t.direction); cut(&second, to: n2, t.direction)
+            cut(&a, to: n1, t.direction)
+            cut(&second, to: n2, t.direction)
         case .onlyFirst:
             let remove = total - maxLength
             if a.count > remove { cut(&a, to: a.count - remove, t.direction) }

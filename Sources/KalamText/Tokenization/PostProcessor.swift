@@ -27,16 +27,22 @@ public struct TemplatePostProcessor: PostProcessor {
     public var specialTokens: [(name: String, ids: [Int], tokens: [String])]
 
     /// Creates a template processor.
-    public init(single: [TemplatePiece], pair: [TemplatePiece], specialTokens: [(name: String, ids: [Int], tokens: [String])]) {
-        self.single = single; self.pair = pair; self.specialTokens = specialTokens
+    public init(
+        single: [TemplatePiece], pair: [TemplatePiece], specialTokens: [(name: String, ids: [Int], tokens: [String])]
+    ) {
+        self.single = single
+        self.pair = pair
+        self.specialTokens = specialTokens
     }
 
     /// BERT's template with the given `[CLS]` and `[SEP]` tokens.
     public static func bert(cls: (String, Int), sep: (String, Int)) -> TemplatePostProcessor {
         TemplatePostProcessor(
             single: [.special(cls.0, typeId: 0), .sequence(0, typeId: 0), .special(sep.0, typeId: 0)],
-            pair: [.special(cls.0, typeId: 0), .sequence(0, typeId: 0), .special(sep.0, typeId: 0),
-                   .sequence(1, typeId: 1), .special(sep.0, typeId: 1)],
+            pair: [
+                .special(cls.0, typeId: 0), .sequence(0, typeId: 0), .special(sep.0, typeId: 0),
+                .sequence(1, typeId: 1), .special(sep.0, typeId: 1),
+            ],
             specialTokens: [(cls.0, [cls.1], [cls.0]), (sep.0, [sep.1], [sep.0])])
     }
 
@@ -52,8 +58,9 @@ public struct TemplatePostProcessor: PostProcessor {
             case let .special(name, typeId):
                 guard addSpecialTokens, let s = specialTokens.first(where: { $0.name == name }) else { continue }
                 for (id, tok) in zip(s.ids, s.tokens) {
-                    out.append(id: id, token: tok, offset: TokenOffset(start: 0, end: 0), typeId: typeId,
-                               special: true, wordId: nil, sequenceId: nil)
+                    out.append(
+                        id: id, token: tok, offset: TokenOffset(start: 0, end: 0), typeId: typeId,
+                        special: true, wordId: nil, sequenceId: nil)
                 }
             }
         }
@@ -71,20 +78,34 @@ public struct TemplatePostProcessor: PostProcessor {
     /// The `tokenizer.json` form.
     public var json: JSONValue {
         func template(_ t: [TemplatePiece]) -> JSONValue {
-            .array(t.map { p in
-                switch p {
-                case let .special(name, typeId):
-                    return .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .int(typeId))]))])
-                case let .sequence(k, typeId):
-                    return .object([("Sequence", .object([("id", .string(k == 0 ? "A" : "B")), ("type_id", .int(typeId))]))])
-                }
-            })
+            .array(
+                t.map { p in
+                    switch p {
+                    case let .special(name, typeId):
+                        return .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .int(typeId))]))])
+                    case let .sequence(k, typeId):
+                        return .object([
+                            ("Sequence", .object([("id", .string(k == 0 ? "A" : "B")), ("type_id", .int(typeId))]))
+                        ])
+                    }
+                })
         }
-        return .object([("type", .string("TemplateProcessing")), ("single", template(single)), ("pair", template(pair)),
-                        ("special_tokens", .object(specialTokens.map { s in
-                            (s.name, .object([("id", .string(s.name)), ("ids", .array(s.ids.map { .int($0) })),
-                                              ("tokens", .array(s.tokens.map { .string($0) }))]))
-                        }))])
+        return .object([
+            ("type", .string("TemplateProcessing")), ("single", template(single)), ("pair", template(pair)),
+            (
+                "special_tokens",
+                .object(
+                    specialTokens.map { s in
+                        (
+                            s.name,
+                            .object([
+                                ("id", .string(s.name)), ("ids", .array(s.ids.map { .int($0) })),
+                                ("tokens", .array(s.tokens.map { .string($0) })),
+                            ])
+                        )
+                    })
+            ),
+        ])
     }
 }
 
@@ -100,7 +121,9 @@ public struct ByteLevelPostProcessor: PostProcessor {
 
     /// Creates the processor (GPT-2: offsets untrimmed).
     public init(trimOffsets: Bool = false, addPrefixSpace: Bool = false, useRegex: Bool = true) {
-        self.trimOffsets = trimOffsets; self.addPrefixSpace = addPrefixSpace; self.useRegex = useRegex
+        self.trimOffsets = trimOffsets
+        self.addPrefixSpace = addPrefixSpace
+        self.useRegex = useRegex
     }
 
     private func trim(_ e: inout Encoding) {
@@ -139,7 +162,9 @@ public struct ByteLevelPostProcessor: PostProcessor {
 
     /// The `tokenizer.json` form.
     public var json: JSONValue {
-        .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(addPrefixSpace)),
-                 ("trim_offsets", .bool(trimOffsets)), ("use_regex", .bool(useRegex))])
+        .object([
+            ("type", .string("ByteLevel")), ("add_prefix_space", .bool(addPrefixSpace)),
+            ("trim_offsets", .bool(trimOffsets)), ("use_regex", .bool(useRegex)),
+        ])
     }
 }

@@ -53,7 +53,9 @@ public struct PreTokenizerSequence: PreTokenizer {
     /// Prepares with every member.
     public func prepare(_ text: inout NormalizedText) { for p in preTokenizers { p.prepare(&text) } }
     /// `{"type": "Sequence", "pretokenizers": [...]}`.
-    public var json: JSONValue { .object([("type", .string("Sequence")), ("pretokenizers", .array(preTokenizers.map(\.json)))]) }
+    public var json: JSONValue {
+        .object([("type", .string("Sequence")), ("pretokenizers", .array(preTokenizers.map(\.json)))])
+    }
 }
 
 /// HF `Whitespace`: the regex `\w+|[^\w\s]+` — runs of word characters and runs of other
@@ -69,7 +71,9 @@ public struct WhitespacePreTokenizer: PreTokenizer {
         @inline(__always) func kind(_ v: UInt32) -> Int {  // 0 space, 1 word, 2 other
             if v < 0x80 {
                 if v == 0x20 || (v >= 0x09 && v <= 0x0D) { return 0 }
-                if (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F { return 1 }
+                if (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F {
+                    return 1
+                }
                 return 2
             }
             let f = UnicodeClass.flags(v)
@@ -78,7 +82,10 @@ public struct WhitespacePreTokenizer: PreTokenizer {
         }
         while i < end {
             let k = kind(s[i])
-            if k == 0 { i += 1; continue }
+            if k == 0 {
+                i += 1
+                continue
+            }
             var j = i + 1
             while j < end && kind(s[j]) == k { j += 1 }
             words.append(i..<j)
@@ -97,7 +104,10 @@ public struct WhitespaceSplitPreTokenizer: PreTokenizer {
     public func split(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into words: inout [Range<Int>]) {
         var i = range.lowerBound
         while i < range.upperBound {
-            if UnicodeClass.flags(s[i]) & UnicodeClass.whitespace != 0 { i += 1; continue }
+            if UnicodeClass.flags(s[i]) & UnicodeClass.whitespace != 0 {
+                i += 1
+                continue
+            }
             var j = i + 1
             while j < range.upperBound && UnicodeClass.flags(s[j]) & UnicodeClass.whitespace == 0 { j += 1 }
             words.append(i..<j)
@@ -129,7 +139,10 @@ public struct BertPreTokenizer: PreTokenizer {
                 isPunct = !isSpace && UnicodeClass.isBertPunctuation(v)
             }
             if isSpace || isPunct {
-                if wordStart >= 0 { words.append(wordStart..<i); wordStart = -1 }
+                if wordStart >= 0 {
+                    words.append(wordStart..<i)
+                    wordStart = -1
+                }
                 if isPunct { words.append(i..<i + 1) }
             } else if wordStart < 0 {
                 wordStart = i

@@ -24,8 +24,10 @@ public struct ByteLevelDecoder: TokenDecoder {
     }
     /// The `tokenizer.json` form.
     public var json: JSONValue {
-        .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(true)),
-                 ("use_regex", .bool(true))])
+        .object([
+            ("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(true)),
+            ("use_regex", .bool(true)),
+        ])
     }
 }
 
@@ -38,7 +40,10 @@ public struct WordPieceDecoder: TokenDecoder {
     public var cleanup: Bool
 
     /// Creates the decoder.
-    public init(prefix: String = "##", cleanup: Bool = true) { self.prefix = prefix; self.cleanup = cleanup }
+    public init(prefix: String = "##", cleanup: Bool = true) {
+        self.prefix = prefix
+        self.cleanup = cleanup
+    }
 
     /// Replacements of HF's `cleanup`, applied in order to each token.
     static let cleanupRules: [(String, String)] = [
@@ -57,7 +62,9 @@ public struct WordPieceDecoder: TokenDecoder {
                 piece = t
             }
             if cleanup {
-                for (a, b) in Self.cleanupRules where piece.contains(a) { piece = piece.replacingOccurrences(of: a, with: b) }
+                for (a, b) in Self.cleanupRules where piece.contains(a) {
+                    piece = piece.replacingOccurrences(of: a, with: b)
+                }
             }
             out += piece
         }

@@ -25,12 +25,19 @@ extension Tokenizer {
 }
 
 /// Where truncation and padding act: the end (right) or the start (left) of a sequence.
-public enum Side: String, Sendable { case right = "Right", left = "Left" }
+public enum Side: String, Sendable {
+    case right = "Right"
+    case left = "Left"
+}
 
 /// How over-long inputs are cut (HF truncation parameters; `stride` overflow is not produced).
 public struct Truncation: Equatable, Sendable {
     /// Which sequence of a pair loses tokens.
-    public enum Strategy: String, Sendable { case longestFirst = "LongestFirst", onlyFirst = "OnlyFirst", onlySecond = "OnlySecond" }
+    public enum Strategy: String, Sendable {
+        case longestFirst = "LongestFirst"
+        case onlyFirst = "OnlyFirst"
+        case onlySecond = "OnlySecond"
+    }
     /// Maximum length including special tokens.
     public var maxLength: Int
     /// Which sequence is cut.
@@ -39,14 +46,19 @@ public struct Truncation: Equatable, Sendable {
     public var direction: Side
     /// Creates truncation parameters.
     public init(maxLength: Int, strategy: Strategy = .longestFirst, direction: Side = .right) {
-        self.maxLength = maxLength; self.strategy = strategy; self.direction = direction
+        self.maxLength = maxLength
+        self.strategy = strategy
+        self.direction = direction
     }
 }
 
 /// How a batch is padded (HF padding parameters).
 public struct Padding: Equatable, Sendable {
     /// Pad to the longest in the batch, or to a fixed length.
-    public enum Strategy: Equatable, Sendable { case batchLongest, fixed(Int) }
+    public enum Strategy: Equatable, Sendable {
+        case batchLongest
+        case fixed(Int)
+    }
     /// Target length rule.
     public var strategy: Strategy
     /// Which side receives padding.
@@ -60,9 +72,15 @@ public struct Padding: Equatable, Sendable {
     /// Padding token string.
     public var padToken: String
     /// Creates padding parameters.
-    public init(strategy: Strategy = .batchLongest, direction: Side = .right, padToMultipleOf: Int? = nil,
-                padId: Int = 0, padTypeId: Int = 0, padToken: String = "[PAD]") {
-        self.strategy = strategy; self.direction = direction; self.padToMultipleOf = padToMultipleOf
-        self.padId = padId; self.padTypeId = padTypeId; self.padToken = padToken
+    public init(
+        strategy: Strategy = .batchLongest, direction: Side = .right, padToMultipleOf: Int? = nil,
+        padId: Int = 0, padTypeId: Int = 0, padToken: String = "[PAD]"
+    ) {
+        self.strategy = strategy
+        self.direction = direction
+        self.padToMultipleOf = padToMultipleOf
+        self.padId = padId
+        self.padTypeId = padTypeId
+        self.padToken = padToken
     }
 }

@@ -23,7 +23,9 @@ public enum TokenizerFiles {
 
     /// Decodes bytes as UTF-8 under a policy.
     public static func decodeUTF8(_ bytes: [UInt8], path: String, policy: InvalidUTF8Policy) throws -> String {
-        if policy == .reject, let bad = firstInvalidUTF8(bytes) { throw TokenizerError.invalidUTF8(path: path, byteOffset: bad) }
+        if policy == .reject, let bad = firstInvalidUTF8(bytes) {
+            throw TokenizerError.invalidUTF8(path: path, byteOffset: bad)
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -32,22 +34,49 @@ public enum TokenizerFiles {
         var i = 0
         while i < b.count {
             let c = b[i]
-            if c < 0x80 { i += 1; continue }
+            if c < 0x80 {
+                i += 1
+                continue
+            }
             let n: Int, lo: UInt8, hi: UInt8
             switch c {
-            case 0xC2...0xDF: n = 1; lo = 0x80; hi = 0xBF
-            case 0xE0: n = 2; lo = 0xA0; hi = 0xBF
-            case 0xE1...0xEC, 0xEE...0xEF: n = 2; lo = 0x80; hi = 0xBF
-            case 0xED: n = 2; lo = 0x80; hi = 0x9F
-            case 0xF0: n = 3; lo = 0x90; hi = 0xBF
-            case 0xF1...0xF3: n = 3; lo = 0x80; hi = 0xBF
-            case 0xF4: n = 3; lo = 0x80; hi = 0x8F
+            case 0xC2...0xDF:
+                n = 1
+                lo = 0x80
+                hi = 0xBF
+            case 0xE0:
+                n = 2
+                lo = 0xA0
+                hi = 0xBF
+            case 0xE1...0xEC, 0xEE...0xEF:
+                n = 2
+                lo = 0x80
+                hi = 0xBF
+            case 0xED:
+                n = 2
+                lo = 0x80
+                hi = 0x9F
+            case 0xF0:
+                n = 3
+                lo = 0x90
+                hi = 0xBF
+            case 0xF1...0xF3:
+                n = 3
+                lo = 0x80
+                hi = 0xBF
+            case 0xF4:
+                n = 3
+                lo = 0x80
+                hi = 0x8F
             default: return i
             }
             guard i + n < b.count else { return i }
             if !(lo...hi).contains(b[i + 1]) { return i }
             var k = 2
-            while k <= n { if !(0x80...0xBF).contains(b[i + k]) { return i }; k += 1 }
+            while k <= n {
+                if !(0x80...0xBF).contains(b[i + k]) { return i }
+                k += 1
+            }
             i += n + 1
         }
         return nil
@@ -55,7 +84,8 @@ public enum TokenizerFiles {
 
     /// Writes text to a temporary file next to `url`, then renames it into place.
     public static func writeAtomically(_ text: String, to url: URL) throws {
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(text.utf8).write(to: tmp)
             if FileManager.default.fileExists(atPath: url.path) {
@@ -87,12 +117,16 @@ public enum TokenizerFiles {
     /// A BERT uncased tokenizer from `vocab.txt` (the configuration of `BertTokenizerFast`).
     public static func bertTokenizer(vocab url: URL, lowercase: Bool = true) throws -> PipelineTokenizer {
         let vocab = try readBertVocabulary(url)
-        for t in ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"] where vocab[t] == nil { throw TokenizerError.missingToken(t) }
+        for t in ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"] where vocab[t] == nil {
+            throw TokenizerError.missingToken(t)
+        }
         let model = try WordPieceModel(vocabulary: vocab)
-        let added = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map { AddedToken(id: vocab[$0]!, content: $0) }.sorted { $0.id < $1.id }
-        return PipelineTokenizer(normalizer: BertNormalizer(lowercase: lowercase), preTokenizer: BertPreTokenizer(), model: model,
-                                 postProcessor: TemplatePostProcessor.bert(cls: ("[CLS]", vocab["[CLS]"]!), sep: ("[SEP]", vocab["[SEP]"]!)),
-                                 decoder: WordPieceDecoder(), addedTokens: added)
+        let added = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map { AddedToken(id: vocab[$0]!, content: $0) }
+            .sorted { $0.id < $1.id }
+        return PipelineTokenizer(
+            normalizer: BertNormalizer(lowercase: lowercase), preTokenizer: BertPreTokenizer(), model: model,
+            postProcessor: TemplatePostProcessor.bert(cls: ("[CLS]", vocab["[CLS]"]!), sep: ("[SEP]", vocab["[SEP]"]!)),
+            decoder: WordPieceDecoder(), addedTokens: added)
     }
 
     /// Writes a WordPiece vocabulary as `vocab.txt`.
@@ -123,22 +157,25 @@ public enum TokenizerFiles {
         do { data = try Data(contentsOf: vocab) } catch {
             throw TokenizerError.fileUnreadable(path: vocab.path, reason: error.localizedDescription)
         }
-        let v = try TokenizerJSON.Reader(.object([("vocab", try JSONValue.parse([UInt8](data)))]), "").vocabulary("vocab")
+        let v = try TokenizerJSON.Reader(.object([("vocab", try JSONValue.parse([UInt8](data)))]), "").vocabulary(
+            "vocab")
         return try gpt2Tokenizer(model: BPEModel(vocabulary: v, merges: try readMerges(merges)))
     }
 
     /// The GPT-2 pipeline around a byte-level BPE model, with `<|endoftext|>` as a special token when present.
     public static func gpt2Tokenizer(model: BPEModel) -> PipelineTokenizer {
         let added = model.id(of: "<|endoftext|>").map { [AddedToken(id: $0, content: "<|endoftext|>")] } ?? []
-        return PipelineTokenizer(preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false), model: model,
-                                 postProcessor: ByteLevelPostProcessor(trimOffsets: false), decoder: ByteLevelDecoder(),
-                                 addedTokens: added)
+        return PipelineTokenizer(
+            preTokenizer: ByteLevelPreTokenizer(addPrefixSpace: false), model: model,
+            postProcessor: ByteLevelPostProcessor(trimOffsets: false), decoder: ByteLevelDecoder(),
+            addedTokens: added)
     }
 
     /// Writes a BPE model as GPT-2's `vocab.json` and `merges.txt` into `directory`.
     public static func writeGPT2Files(_ model: BPEModel, to directory: URL) throws {
-        try writeAtomically(vocabularyJSON((0..<model.vocabularySize).map { model.token(of: $0) ?? "" }, model.vocabulary)
-            .serialized(indent: 0) + "\n", to: directory.appendingPathComponent("vocab.json"))
+        try writeAtomically(
+            vocabularyJSON((0..<model.vocabularySize).map { model.token(of: $0) ?? "" }, model.vocabulary)
+                .serialized(indent: 0) + "\n", to: directory.appendingPathComponent("vocab.json"))
         let merges = ["#version: 0.2"] + model.merges.map { "\($0.0) \($0.1)" }
         try writeAtomically(merges.joined(separator: "\n") + "\n", to: directory.appendingPathComponent("merges.txt"))
     }
@@ -152,7 +189,8 @@ public enum TokenizerFiles {
         for (i, line) in text.split(separator: "\n").enumerated() {
             let parts = line.split(separator: " ")
             guard parts.count == 2, let rank = Int(parts[1]), rank >= 0, rank < 10_000_000,
-                  let bytes = Data(base64Encoded: String(parts[0])) else {
+                let bytes = Data(base64Encoded: String(parts[0]))
+            else {
                 throw TokenizerError.malformedVocabularyLine(line: i + 1, text: String(line.prefix(80)))
             }
             if rank >= tokens.count { tokens += Array(repeating: nil, count: rank + 1 - tokens.count) }
@@ -185,12 +223,17 @@ public enum TokenizerFiles {
             while cuts.count > 3 {
                 var best = Int.max, at = -1
                 for k in 0..<(cuts.count - 2) {
-                    if let q = rankOf[t[cuts[k]..<cuts[k + 2]]], q < r, q < best { best = q; at = k }
+                    if let q = rankOf[t[cuts[k]..<cuts[k + 2]]], q < r, q < best {
+                        best = q
+                        at = k
+                    }
                 }
                 guard at >= 0 else { break }
                 cuts.remove(at: at + 1)
             }
-            guard cuts.count == 3 else { throw TokenizerError.malformedVocabularyLine(line: r + 1, text: "token \(r) has no merge") }
+            guard cuts.count == 3 else {
+                throw TokenizerError.malformedVocabularyLine(line: r + 1, text: "token \(r) has no merge")
+            }
             merges.append((r, (ByteAlphabet.encode(t[0..<cuts[1]]), ByteAlphabet.encode(t[cuts[1]...]))))
         }
         vocab["<|endoftext|>"] = ranked.count

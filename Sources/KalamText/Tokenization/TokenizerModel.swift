@@ -32,17 +32,23 @@ public struct ModelOutput: Sendable {
     /// Appends a token.
     @inline(__always)
     public mutating func append(id: Int32, start: Int32, end: Int32) {
-        ids.append(id); starts.append(start); ends.append(end)
+        ids.append(id)
+        starts.append(start)
+        ends.append(end)
     }
 
     /// Reserves room for `n` tokens.
     public mutating func reserveCapacity(_ n: Int) {
-        ids.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
+        ids.reserveCapacity(n)
+        starts.reserveCapacity(n)
+        ends.reserveCapacity(n)
     }
 
     /// Removes everything, keeping capacity.
     public mutating func removeAll() {
-        ids.removeAll(keepingCapacity: true); starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
     }
 }
 
@@ -52,7 +58,9 @@ let maxVocabularyId = 50_000_000
 /// Builds the id → token table from a vocabulary, rejecting duplicate ids.
 func invertVocabulary(_ vocab: [String: Int]) throws -> [String] {
     let size = (vocab.values.max() ?? -1) + 1
-    guard size <= maxVocabularyId else { throw TokenizerError.invalidArgument("token id \(size - 1) is too large (limit \(maxVocabularyId))") }
+    guard size <= maxVocabularyId else {
+        throw TokenizerError.invalidArgument("token id \(size - 1) is too large (limit \(maxVocabularyId))")
+    }
     var table = [String?](repeating: nil, count: size)
     for (token, id) in vocab {
         guard id >= 0 else { throw TokenizerError.invalidArgument("negative id \(id) for token \(token)") }

@@ -36,7 +36,7 @@ enum UnicodeClass {
             f |= letter
         case .decimalNumber, .letterNumber, .otherNumber: f |= number
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             f |= punctuation
         case .control, .format, .unassigned, .privateUse, .surrogate: f |= other
         case .nonspacingMark: f |= nonspacingMark
@@ -91,10 +91,15 @@ final class ScalarMappingCache: @unchecked Sendable {
 
     func mapping(_ v: UInt32) -> [UInt32] {
         lock.lock()
-        if let m = map[v] { lock.unlock(); return m }
+        if let m = map[v] {
+            lock.unlock()
+            return m
+        }
         lock.unlock()
         let m = Unicode.Scalar(v).map(compute) ?? [v]
-        lock.lock(); map[v] = m; lock.unlock()
+        lock.lock()
+        map[v] = m
+        lock.unlock()
         return m
     }
 

@@ -12,7 +12,8 @@ public struct WordCounter: Sendable {
 
     /// Creates an empty counter.
     public init(normalizer: (any Normalizer)?, preTokenizer: (any PreTokenizer)?) {
-        self.normalizer = normalizer; self.preTokenizer = preTokenizer
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
     }
 
     /// Adds the words of one text.
@@ -22,7 +23,11 @@ public struct WordCounter: Sendable {
         preTokenizer?.prepare(&norm)
         var words: [Range<Int>] = []
         norm.scalars.withUnsafeBufferPointer { s in
-            if let p = preTokenizer { p.split(s, 0..<s.count, into: &words) } else if s.count > 0 { words.append(0..<s.count) }
+            if let p = preTokenizer {
+                p.split(s, 0..<s.count, into: &words)
+            } else if s.count > 0 {
+                words.append(0..<s.count)
+            }
         }
         let byteLevel = preTokenizer?.isByteLevel ?? false
         var symbols: [UInt32] = []
@@ -46,16 +51,23 @@ public struct WordCounter: Sendable {
     }
 
     /// Counts the words of many texts, splitting the work over `threads` threads.
-    public static func count(_ texts: [String], normalizer: (any Normalizer)?, preTokenizer: (any PreTokenizer)?,
-                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> WordCounter {
+    public static func count(
+        _ texts: [String], normalizer: (any Normalizer)?, preTokenizer: (any PreTokenizer)?,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> WordCounter {
         let n = max(1, min(threads, texts.count / 256 + 1))
         var parts = [WordCounter](repeating: WordCounter(normalizer: normalizer, preTokenizer: preTokenizer), count: n)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: n) { k in
             var c = WordCounter(normalizer: normalizer, preTokenizer: preTokenizer)
             var i = k
-            while i < texts.count { c.add(texts[i]); i += n }
-            lock.lock(); parts[k] = c; lock.unlock()
+            while i < texts.count {
+                c.add(texts[i])
+                i += n
+            }
+            lock.lock()
+            parts[k] = c
+            lock.unlock()
         }
         var total = parts[0]
         for p in parts.dropFirst() { total.merge(p) }

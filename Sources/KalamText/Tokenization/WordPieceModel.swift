@@ -18,8 +18,10 @@ public final class WordPieceModel: TokenizerModel, @unchecked Sendable {
     private let table: PieceTable
 
     /// Creates the model; throws when `unkToken` is not in the vocabulary or ids collide.
-    public init(vocabulary: [String: Int], unkToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
-                maxInputCharsPerWord: Int = 100) throws {
+    public init(
+        vocabulary: [String: Int], unkToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
+        maxInputCharsPerWord: Int = 100
+    ) throws {
         self.vocabulary = vocabulary
         self.unkToken = unkToken
         self.continuingSubwordPrefix = continuingSubwordPrefix
@@ -35,7 +37,8 @@ public final class WordPieceModel: TokenizerModel, @unchecked Sendable {
         let n = word.count
         guard n > 0 else { return }
         if n > maxInputCharsPerWord {
-            out.append(id: unkId, start: 0, end: Int32(n)); return
+            out.append(id: unkId, start: 0, end: Int32(n))
+            return
         }
         let mark = out.ids.count
         var pos = 0
@@ -45,18 +48,25 @@ public final class WordPieceModel: TokenizerModel, @unchecked Sendable {
             let continuation = pos > 0 && !continuingSubwordPrefix.isEmpty
             let limit = min(n - pos, table.maxLength)
             var h = PieceTable.seed(continuation)
-            for k in 0..<limit { h = PieceTable.step(h, word[pos + k]); hashes[k + 1] = h }
+            for k in 0..<limit {
+                h = PieceTable.step(h, word[pos + k])
+                hashes[k + 1] = h
+            }
             var found = -1
             var id: Int32 = -1
             var len = limit
             while len > 0 {
                 if let t = table.find(hashes[len], UnsafeBufferPointer(rebasing: word[pos..<pos + len]), continuation) {
-                    found = len; id = t; break
+                    found = len
+                    id = t
+                    break
                 }
                 len -= 1
             }
             if found < 0 {
-                out.ids.removeSubrange(mark...); out.starts.removeSubrange(mark...); out.ends.removeSubrange(mark...)
+                out.ids.removeSubrange(mark...)
+                out.starts.removeSubrange(mark...)
+                out.ends.removeSubrange(mark...)
                 out.append(id: unkId, start: 0, end: Int32(n))
                 return
             }
@@ -74,10 +84,12 @@ public final class WordPieceModel: TokenizerModel, @unchecked Sendable {
 
     /// The `tokenizer.json` form.
     public var json: JSONValue {
-        .object([("type", .string("WordPiece")), ("unk_token", .string(unkToken)),
-                 ("continuing_subword_prefix", .string(continuingSubwordPrefix)),
-                 ("max_input_chars_per_word", .int(maxInputCharsPerWord)),
-                 ("vocab", vocabularyJSON(idToToken, vocabulary))])
+        .object([
+            ("type", .string("WordPiece")), ("unk_token", .string(unkToken)),
+            ("continuing_subword_prefix", .string(continuingSubwordPrefix)),
+            ("max_input_chars_per_word", .int(maxInputCharsPerWord)),
+            ("vocab", vocabularyJSON(idToToken, vocabulary)),
+        ])
     }
 }
 
@@ -93,9 +105,13 @@ struct PieceTable: Sendable {
     /// Longest piece, in scalars.
     private(set) var maxLength = 0
 
-    @inline(__always) static func seed(_ continuation: Bool) -> UInt64 { continuation ? 0x84222325CBF29CE4 : 0xCBF2_9CE4_8422_2325 }
+    @inline(__always) static func seed(_ continuation: Bool) -> UInt64 {
+        continuation ? 0x8422_2325_CBF2_9CE4 : 0xCBF2_9CE4_8422_2325
+    }
     @inline(__always) static func step(_ h: UInt64, _ v: UInt32) -> UInt64 { (h ^ UInt64(v)) &* 0x0000_0100_0000_01B3 }
-    @inline(__always) static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: (h ^ (h >> 29)) &* 0x9E37_79B9_7F4A_7C15 >> 16) }
+    @inline(__always) static func slot(_ h: UInt64) -> Int {
+        Int(truncatingIfNeeded: (h ^ (h >> 29)) &* 0x9E37_79B9_7F4A_7C15 >> 16)
+    }
 
     init(_ idToToken: [String], prefix: String) {
         let p = prefix.unicodeScalars.map(\.value)
@@ -108,13 +124,19 @@ struct PieceTable: Sendable {
         for (id, token) in idToToken.enumerated() where !token.isEmpty {
             let start = arena.count
             var h = Self.seed(false)
-            for u in token.unicodeScalars { arena.append(u.value); h = Self.step(h, u.value) }
+            for u in token.unicodeScalars {
+                arena.append(u.value)
+                h = Self.step(h, u.value)
+            }
             let n = arena.count - start
             pieces.append((h, Int32(id), Int32(start), Int32(n)))
             maxLength = max(maxLength, n)
             if !p.isEmpty, n > p.count {
                 var isContinuation = true
-                for k in 0..<p.count where arena[start + k] != p[k] { isContinuation = false; break }
+                for k in 0..<p.count where arena[start + k] != p[k] {
+                    isContinuation = false
+                    break
+                }
                 if isContinuation {
                     var hc = Self.seed(true)
                     for k in (start + p.count)..<arena.count { hc = Self.step(hc, arena[k]) }
@@ -133,29 +155,39 @@ struct PieceTable: Sendable {
         let m = mask
         arena.withUnsafeBufferPointer { a in
             hashes.withUnsafeMutableBufferPointer { hs in
-                ids.withUnsafeMutableBufferPointer { is_ in
+                ids.withUnsafeMutableBufferPointer { idp in
                     starts.withUnsafeMutableBufferPointer { ss in
                         lengths.withUnsafeMutableBufferPointer { ls in
                             outer: for piece in pieces {
                                 var i = Self.slot(piece.hash) & m
                                 let count = Int(piece.length & Int32.max)
-                                while is_[i] >= 0 {
+                                while idp[i] >= 0 {
                                     if hs[i] == piece.hash && ls[i] == piece.length {
                                         var same = true
-                                        for k in 0..<count where a[Int(ss[i]) + k] != a[Int(piece.start) + k] { same = false; break }
+                                        for k in 0..<count where a[Int(ss[i]) + k] != a[Int(piece.start) + k] {
+                                            same = false
+                                            break
+                                        }
                                         if same { continue outer }
                                     }
                                     i = (i + 1) & m
                                 }
-                                hs[i] = piece.hash; is_[i] = piece.id; ss[i] = piece.start; ls[i] = piece.length
+                                hs[i] = piece.hash
+                                idp[i] = piece.id
+                                ss[i] = piece.start
+                                ls[i] = piece.length
                             }
                         }
                     }
                 }
             }
         }
-        self.hashes = hashes; self.ids = ids; self.starts = starts; self.lengths = lengths
-        self.arena = arena; self.maxLength = maxLength
+        self.hashes = hashes
+        self.ids = ids
+        self.starts = starts
+        self.lengths = lengths
+        self.arena = arena
+        self.maxLength = maxLength
     }
 
     /// The id of `piece` (hash `h`), or nil.
@@ -169,7 +201,10 @@ struct PieceTable: Sendable {
             if hashes[i] == h && lengths[i] == want {
                 let s = Int(starts[i])
                 var same = true
-                for k in 0..<piece.count where arena[s + k] != piece[k] { same = false; break }
+                for k in 0..<piece.count where arena[s + k] != piece[k] {
+                    same = false
+                    break
+                }
                 if same { return id }
             }
             i = (i + 1) & mask

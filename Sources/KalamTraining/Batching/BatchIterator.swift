@@ -58,7 +58,8 @@ public struct BatchIterator: Sendable {
 
     /// The position of the next batch.
     public var position: Position {
-        Position(epoch: epoch, batch: batch, blockCount: blocks.count, batchSize: batchSize, seed: seed, shuffle: shuffle)
+        Position(
+            epoch: epoch, batch: batch, blockCount: blocks.count, batchSize: batchSize, seed: seed, shuffle: shuffle)
     }
 
     /// Moves to a saved position. Throws ``BatchingError/positionMismatch(reason:)`` when the position
@@ -66,7 +67,8 @@ public struct BatchIterator: Sendable {
     /// of range.
     public mutating func restore(_ saved: Position) throws {
         if saved.blockCount != blocks.count {
-            throw BatchingError.positionMismatch(reason: "saved for \(saved.blockCount) blocks, the data has \(blocks.count)")
+            throw BatchingError.positionMismatch(
+                reason: "saved for \(saved.blockCount) blocks, the data has \(blocks.count)")
         }
         if saved.batchSize != batchSize {
             throw BatchingError.positionMismatch(reason: "saved with batch size \(saved.batchSize), now \(batchSize)")

@@ -13,7 +13,9 @@ public struct BlockPacking: Sendable, Equatable {
     public var padToken: Int32?
 
     /// Packing options; see the properties.
-    public init(contextLength: Int, respectDocumentBoundaries: Bool = false, separator: Int32? = nil, padToken: Int32? = nil) {
+    public init(
+        contextLength: Int, respectDocumentBoundaries: Bool = false, separator: Int32? = nil, padToken: Int32? = nil
+    ) {
         self.contextLength = contextLength
         self.respectDocumentBoundaries = respectDocumentBoundaries
         self.separator = separator
@@ -95,7 +97,9 @@ public struct PackedBlocks: Sendable, Equatable {
 
     /// Appends the blocks of one stream (stride `blockLength - 1`); a remainder with at least one
     /// target is padded with `pad`, or dropped when `pad` is `nil`.
-    private static func cut(_ stream: [Int32], blockLength: Int, pad: Int32?, into tokens: inout [Int32], lengths: inout [Int32]) {
+    private static func cut(
+        _ stream: [Int32], blockLength: Int, pad: Int32?, into tokens: inout [Int32], lengths: inout [Int32]
+    ) {
         let stride = blockLength - 1
         var start = 0
         while start + blockLength <= stream.count {

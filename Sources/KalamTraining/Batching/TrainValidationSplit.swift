@@ -7,7 +7,9 @@ public enum TrainValidationSplit {
     /// With a `seed`, the validation items are a seeded random choice; without one, they are the last
     /// items (a contiguous tail, like nanoGPT's split). Both sides keep the original order. Throws when
     /// the fraction is not in (0, 1) or either side would be empty.
-    public static func split<T>(_ items: [T], validationFraction: Double, seed: UInt64? = nil) throws -> (train: [T], validation: [T]) {
+    public static func split<T>(
+        _ items: [T], validationFraction: Double, seed: UInt64? = nil
+    ) throws -> (train: [T], validation: [T]) {
         guard validationFraction > 0, validationFraction < 1 else {
             throw BatchingError.invalidOption(
                 name: "validationFraction", value: String(validationFraction), reason: "must be between 0 and 1")
@@ -36,8 +38,13 @@ public enum TrainValidationSplit {
     }
 
     /// Tokenized documents split (see ``split(_:validationFraction:seed:)``) and each side packed.
-    public static func packed(documents: [[Int32]], packing: BlockPacking, validationFraction: Double, seed: UInt64? = nil) throws -> (train: PackedBlocks, validation: PackedBlocks) {
+    public static func packed(
+        documents: [[Int32]], packing: BlockPacking, validationFraction: Double, seed: UInt64? = nil
+    ) throws -> (train: PackedBlocks, validation: PackedBlocks) {
         let (train, validation) = try split(documents, validationFraction: validationFraction, seed: seed)
-        return (try PackedBlocks(documents: train, packing: packing), try PackedBlocks(documents: validation, packing: packing))
+        return (
+            try PackedBlocks(documents: train, packing: packing),
+            try PackedBlocks(documents: validation, packing: packing)
+        )
     }
 }

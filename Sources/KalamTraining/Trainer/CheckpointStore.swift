@@ -47,7 +47,8 @@ public struct CheckpointStore: Sendable {
         }
         removeTemporaryFolders()
         let final = directory.appendingPathComponent(Self.name(step: step), isDirectory: true)
-        let temporary = directory.appendingPathComponent(".tmp-\(Self.name(step: step))-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
+        let temporary = directory.appendingPathComponent(
+            ".tmp-\(Self.name(step: step))-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         do {
             try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
         } catch {
@@ -80,7 +81,8 @@ public struct CheckpointStore: Sendable {
     /// Removes temporary folders left by interrupted saves.
     func removeTemporaryFolders() {
         let fm = FileManager.default
-        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".tmp-") || name.hasPrefix(".old-") {
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix(".tmp-") || name.hasPrefix(".old-") {
             try? fm.removeItem(at: directory.appendingPathComponent(name))
         }
     }

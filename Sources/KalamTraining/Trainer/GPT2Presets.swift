@@ -16,8 +16,9 @@ public enum GPT2Preset: String, CaseIterable, Sendable {
         case .tiny: (ctx, layers, heads, width) = (128, 4, 4, 128)
         case .small: (ctx, layers, heads, width) = (256, 6, 8, 256)
         }
-        return GPT2Config(vocabSize: vocabularySize, nPositions: ctx, nEmbd: width, nLayer: layers, nHead: heads,
-                          residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: endOfText, eosTokenId: endOfText)
+        return GPT2Config(
+            vocabSize: vocabularySize, nPositions: ctx, nEmbd: width, nLayer: layers, nHead: heads,
+            residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: endOfText, eosTokenId: endOfText)
     }
 
     /// A preset by name, or a `config.json` file (or model folder) whose configuration is used with its

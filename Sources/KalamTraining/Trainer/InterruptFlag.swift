@@ -16,13 +16,16 @@ public final class InterruptFlag: @unchecked Sendable {
 
     /// Whether an interrupt was requested.
     public var isSet: Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return flag
     }
 
     /// Requests a stop (what SIGINT does; tests call it directly).
     public func set() {
-        lock.lock(); flag = true; lock.unlock()
+        lock.lock()
+        flag = true
+        lock.unlock()
     }
 
     /// Starts listening for SIGINT.

@@ -21,8 +21,10 @@ public struct LanguageModelData: Sendable {
     /// - Throws: `BatchingError.emptyCorpus` when the documents hold no tokens,
     ///   `BatchingError.corpusShorterThanBlock` when a side has fewer tokens than one block,
     ///   `BatchingError.emptySplit` / `.invalidOption` for a bad fraction.
-    public init(documents: [TextDocument], tokenizer: PipelineTokenizer, contextLength: Int,
-                validationFraction: Double = 0.05, endOfText: Int32?) throws {
+    public init(
+        documents: [TextDocument], tokenizer: PipelineTokenizer, contextLength: Int,
+        validationFraction: Double = 0.05, endOfText: Int32?
+    ) throws {
         let ids = Self.tokenize(documents.map(\.text), tokenizer: tokenizer)
         guard ids.contains(where: { !$0.isEmpty }) else { throw BatchingError.emptyCorpus }
         let packing = BlockPacking(contextLength: contextLength, separator: endOfText)
@@ -50,7 +52,9 @@ public struct LanguageModelData: Sendable {
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = c * texts.count / chunks, hi = (c + 1) * texts.count / chunks
             let part = texts[lo..<hi].map { tokenizer.encodeIds($0).map { Int32($0) } }
-            lock.lock(); parts[c] = part; lock.unlock()
+            lock.lock()
+            parts[c] = part
+            lock.unlock()
         }
         return parts.flatMap { $0 }
     }

@@ -24,7 +24,8 @@ public struct MetricsRecord: Codable, Sendable, Equatable {
     public var extra: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case kind = "type", step, loss, extra, elapsed
+        case kind = "type"
+        case step, loss, extra, elapsed
         case learningRate = "lr"
         case gradNorm = "grad_norm"
         case tokensPerSecond = "tokens_per_second"

@@ -43,13 +43,19 @@ public final class ProgressDisplay {
 
     /// Prints a line of its own (an evaluation, a checkpoint), below the redrawn line.
     public func message(_ line: String) {
-        if lineOpen { write("\n"); lineOpen = false }
+        if lineOpen {
+            write("\n")
+            lineOpen = false
+        }
         write(line + "\n")
     }
 
     /// Ends the redrawn line.
     public func finish() {
-        if lineOpen { write("\n"); lineOpen = false }
+        if lineOpen {
+            write("\n")
+            lineOpen = false
+        }
     }
 
     private func write(_ s: String) { output.write(Data(s.utf8)) }
@@ -60,11 +66,14 @@ public final class ProgressDisplay {
         if bar {
             let width = 20
             let filled = u.totalSteps > 0 ? min(width, u.step * width / u.totalSteps) : 0
-            parts.append("[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]")
+            parts.append(
+                "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]")
         }
         parts.append(String(format: "loss %.4f", u.loss))
         if let v = u.validationLoss { parts.append(String(format: "val %.4f", v)) }
-        let rate = u.tokensPerSecond >= 1000 ? String(format: "%.1fk tok/s", u.tokensPerSecond / 1000) : String(format: "%.0f tok/s", u.tokensPerSecond)
+        let rate =
+            u.tokensPerSecond >= 1000
+            ? String(format: "%.1fk tok/s", u.tokensPerSecond / 1000) : String(format: "%.0f tok/s", u.tokensPerSecond)
         parts.append(rate)
         parts.append("ETA " + formatDuration(u.secondsRemaining))
         return parts.joined(separator: " | ").replacingOccurrences(of: " | [", with: " [")

@@ -53,7 +53,8 @@ extension TrainableModel {
         do {
             file = try SafeTensorsFile(contentsOf: url)
         } catch {
-            throw TrainingError.corruptCheckpoint(path: url.deletingLastPathComponent().path, reason: "\(url.lastPathComponent): \(error)")
+            throw TrainingError.corruptCheckpoint(
+                path: url.deletingLastPathComponent().path, reason: "\(url.lastPathComponent): \(error)")
         }
         let parameters = namedParameters
         let keys = Set(parameters.map(\.key))
@@ -63,14 +64,16 @@ extension TrainableModel {
         for (key, tensor) in parameters {
             guard let entry = file[key] else { throw TrainingError.parameterMismatch(key: key, reason: "is missing") }
             guard entry.shape == tensor.shape else {
-                throw TrainingError.parameterMismatch(key: key, reason: "has shape \(entry.shape), the model expects \(tensor.shape)")
+                throw TrainingError.parameterMismatch(
+                    key: key, reason: "has shape \(entry.shape), the model expects \(tensor.shape)")
             }
         }
         for (key, tensor) in parameters {
             do {
                 try file.copyFloats(key, into: UnsafeMutableBufferPointer(start: tensor.data, count: tensor.count))
             } catch {
-                throw TrainingError.corruptCheckpoint(path: url.deletingLastPathComponent().path, reason: "\(key): \(error)")
+                throw TrainingError.corruptCheckpoint(
+                    path: url.deletingLastPathComponent().path, reason: "\(key): \(error)")
             }
         }
     }

@@ -18,7 +18,8 @@ extension Trainer {
     @discardableResult
     public func saveCheckpoint() throws -> URL {
         guard let store = checkpointStore else {
-            throw TrainingError.invalidOption(name: "run directory", value: "none", reason: "checkpoints need a run directory")
+            throw TrainingError.invalidOption(
+                name: "run directory", value: "none", reason: "checkpoints need a run directory")
         }
         let state = currentState()
         return try store.save(step: currentStep, beforeRename: beforeCheckpointRename) { folder in
@@ -46,7 +47,8 @@ extension Trainer {
     ///   ``TrainingError/corruptCheckpoint(path:reason:)`` when the state file is missing or unreadable.
     public static func readState(from checkpoint: URL) throws -> TrainerState {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: checkpoint.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw TrainingError.checkpointNotFound(path: checkpoint.path)
         }
         let url = checkpoint.appendingPathComponent(CheckpointFile.state)
@@ -56,7 +58,8 @@ extension Trainer {
         do {
             return try JSONDecoder().decode(TrainerState.self, from: data)
         } catch {
-            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.state) is not valid: \(Self.describe(error))")
+            throw TrainingError.corruptCheckpoint(
+                path: checkpoint.path, reason: "\(CheckpointFile.state) is not valid: \(Self.describe(error))")
         }
     }
 
@@ -83,7 +86,8 @@ extension Trainer {
         // bad file leaves the trainer untouched as far as possible.
         let optimizerURL = checkpoint.appendingPathComponent(CheckpointFile.optimizer)
         guard FileManager.default.fileExists(atPath: optimizerURL.path) else {
-            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.optimizer) is missing")
+            throw TrainingError.corruptCheckpoint(
+                path: checkpoint.path, reason: "\(CheckpointFile.optimizer) is missing")
         }
         let modelURL = checkpoint.appendingPathComponent(CheckpointFile.model)
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
@@ -92,7 +96,8 @@ extension Trainer {
         do {
             try optimizer.loadState(from: optimizerURL, parameters: model.namedParameters)
         } catch {
-            throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.optimizer): \(Self.describe(error))")
+            throw TrainingError.corruptCheckpoint(
+                path: checkpoint.path, reason: "\(CheckpointFile.optimizer): \(Self.describe(error))")
         }
         try model.loadParameters(from: modelURL)
         model.rng = state.modelRNG
@@ -107,10 +112,11 @@ extension Trainer {
 
     /// The state that a checkpoint of the current step holds.
     func currentState() -> TrainerState {
-        TrainerState(step: step, tokensSeen: tokensSeen, architecture: model.architectureDescriptor,
-                     configuration: configuration, dataPosition: iterator.position, objectiveRNG: objectiveRNG,
-                     modelRNG: model.rng, bestValidationLoss: bestValidationLoss,
-                     evaluationsWithoutImprovement: evaluationsWithoutImprovement, losses: losses)
+        TrainerState(
+            step: step, tokensSeen: tokensSeen, architecture: model.architectureDescriptor,
+            configuration: configuration, dataPosition: iterator.position, objectiveRNG: objectiveRNG,
+            modelRNG: model.rng, bestValidationLoss: bestValidationLoss,
+            evaluationsWithoutImprovement: evaluationsWithoutImprovement, losses: losses)
     }
 
     /// A readable form of an error (its `description` when it has one).

@@ -85,8 +85,10 @@ public final class Trainer {
     /// A trainer at step 0.
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for bad settings;
     ///   `BatchingError.notEnoughBlocks` when the training blocks do not fill one batch.
-    public init(model: TrainableModel, objective: TrainingObjective, train: PackedBlocks, validation: PackedBlocks?,
-                configuration: TrainerConfiguration, runDirectory: URL? = nil) throws {
+    public init(
+        model: TrainableModel, objective: TrainingObjective, train: PackedBlocks, validation: PackedBlocks?,
+        configuration: TrainerConfiguration, runDirectory: URL? = nil
+    ) throws {
         try configuration.validate()
         self.model = model
         self.objective = objective
@@ -95,17 +97,22 @@ public final class Trainer {
         self.configuration = configuration
         self.runDirectory = runDirectory
         let c = configuration
-        optimizer = try AdamW(learningRate: c.learningRate, betas: (c.beta1, c.beta2), eps: c.eps, weightDecay: c.weightDecay)
-        schedule = WarmupCosineSchedule(peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.steps,
-                                        minRatio: c.minLearningRateRatio)
+        optimizer = try AdamW(
+            learningRate: c.learningRate, betas: (c.beta1, c.beta2), eps: c.eps, weightDecay: c.weightDecay)
+        schedule = WarmupCosineSchedule(
+            peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.steps,
+            minRatio: c.minLearningRateRatio)
         iterator = try BatchIterator(blocks: train, batchSize: c.batchSize, seed: c.seed, shuffle: true)
         objectiveRNG = KalamRandom(seed: c.seed).fork(stream: 7)
     }
 
     /// The checkpoint store of ``runDirectory``.
     public var checkpointStore: CheckpointStore? {
-        runDirectory.map { CheckpointStore(directory: $0.appendingPathComponent("checkpoints", isDirectory: true),
-                                           keep: configuration.keepCheckpoints) }
+        runDirectory.map {
+            CheckpointStore(
+                directory: $0.appendingPathComponent("checkpoints", isDirectory: true),
+                keep: configuration.keepCheckpoints)
+        }
     }
 
     /// Steps taken so far.
@@ -123,7 +130,8 @@ public final class Trainer {
     public func run(resumeFrom: URL? = nil, stopAfter: Int? = nil) throws -> TrainingResult {
         if let resumeFrom { try restore(from: CheckpointStore.resolve(resumeFrom)) }
         if let dir = runDirectory {
-            log = try MetricsLog(url: dir.appendingPathComponent("metrics.jsonl"), truncatingAfter: resumeFrom == nil ? nil : step)
+            log = try MetricsLog(
+                url: dir.appendingPathComponent("metrics.jsonl"), truncatingAfter: resumeFrom == nil ? nil : step)
         }
         let c = configuration
         let start = Date()
@@ -134,11 +142,20 @@ public final class Trainer {
         var reason = StopReason.completed
         let startStep = step
         model.isTraining = true
-        defer { model.isTraining = false; display?.finish() }
+        defer {
+            model.isTraining = false
+            display?.finish()
+        }
 
         while step < c.steps {
-            if interrupt.isSet { reason = .interrupted; break }
-            if let stopAfter, step >= stopAfter { reason = .stoppedAt; break }
+            if interrupt.isSet {
+                reason = .interrupted
+                break
+            }
+            if let stopAfter, step >= stopAfter {
+                reason = .stoppedAt
+                break
+            }
             let (loss, norm, lr, tokens) = try trainStep()
             tokensSeen += tokens
             intervalTokens += tokens
@@ -148,11 +165,16 @@ public final class Trainer {
                 let rate = Double(intervalTokens) / max(now.timeIntervalSince(intervalStart), 1e-9)
                 let perStep = now.timeIntervalSince(start) / Double(step - startStep)
                 var r = MetricsRecord(kind: "train", step: step)
-                r.loss = loss; r.learningRate = lr; r.gradNorm = norm; r.tokensPerSecond = rate
+                r.loss = loss
+                r.learningRate = lr
+                r.gradNorm = norm
+                r.tokensPerSecond = rate
                 r.elapsed = now.timeIntervalSince(start)
                 log?.append(r)
-                display?.show(ProgressUpdate(step: step, totalSteps: c.steps, loss: loss, tokensPerSecond: rate,
-                                             secondsRemaining: perStep * Double(c.steps - step), validationLoss: lastValidation))
+                display?.show(
+                    ProgressUpdate(
+                        step: step, totalSteps: c.steps, loss: loss, tokensPerSecond: rate,
+                        secondsRemaining: perStep * Double(c.steps - step), validationLoss: lastValidation))
                 intervalStart = now
                 intervalTokens = 0
             }
@@ -177,9 +199,10 @@ public final class Trainer {
             record(validation: v, elapsed: Date().timeIntervalSince(start))
         }
         if runDirectory != nil, step > 0 { lastCheckpoint = try saveCheckpoint() }
-        return TrainingResult(step: step, stopReason: reason, losses: losses, evaluations: evaluations,
-                              lastCheckpoint: lastCheckpoint, tokensSeen: tokensSeen,
-                              seconds: Date().timeIntervalSince(start))
+        return TrainingResult(
+            step: step, stopReason: reason, losses: losses, evaluations: evaluations,
+            lastCheckpoint: lastCheckpoint, tokensSeen: tokensSeen,
+            seconds: Date().timeIntervalSince(start))
     }
 
     /// One optimizer step over `gradientAccumulation` micro-batches.
@@ -227,7 +250,8 @@ public final class Trainer {
         r.validationPerplexity = Foundation.exp(Double(v))
         r.elapsed = elapsed
         log?.append(r)
-        display?.message(String(format: "step %d: validation loss %.4f, perplexity %.2f", step, v, Foundation.exp(Double(v))))
+        display?.message(
+            String(format: "step %d: validation loss %.4f, perplexity %.2f", step, v, Foundation.exp(Double(v))))
     }
 
     /// Appends a summary record to the metrics log.
@@ -244,17 +268,21 @@ public final class Trainer {
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` without validation blocks.
     public func evaluate() throws -> Float {
         guard let validation = validationBlocks else {
-            throw TrainingError.invalidOption(name: "validation", value: "none", reason: "no validation blocks to evaluate on")
+            throw TrainingError.invalidOption(
+                name: "validation", value: "none", reason: "no validation blocks to evaluate on")
         }
-        return try Trainer.evaluate(model: model, objective: objective, blocks: validation,
-                                    batchSize: configuration.batchSize, maxBatches: configuration.evalBatches,
-                                    seed: configuration.seed)
+        return try Trainer.evaluate(
+            model: model, objective: objective, blocks: validation,
+            batchSize: configuration.batchSize, maxBatches: configuration.evalBatches,
+            seed: configuration.seed)
     }
 
     /// The mean loss per target token of `objective` over `blocks`, in evaluation mode, without
     /// gradients, with a generator of its own (so evaluating changes nothing a resumed run depends on).
-    public static func evaluate(model: TrainableModel, objective: TrainingObjective, blocks: PackedBlocks,
-                                batchSize: Int, maxBatches: Int? = nil, seed: UInt64 = 0) throws -> Float {
+    public static func evaluate(
+        model: TrainableModel, objective: TrainingObjective, blocks: PackedBlocks,
+        batchSize: Int, maxBatches: Int? = nil, seed: UInt64 = 0
+    ) throws -> Float {
         let wasTraining = model.isTraining
         model.isTraining = false
         defer { model.isTraining = wasTraining }

@@ -62,14 +62,18 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
         try check(gradientAccumulation >= 1, "gradient accumulation", gradientAccumulation, "must be at least 1")
         try check(learningRate.isFinite && learningRate > 0, "learning rate", learningRate, "must be positive")
         try check(warmupSteps >= 0, "warm-up steps", warmupSteps, "must not be negative")
-        try check(minLearningRateRatio >= 0 && minLearningRateRatio <= 1, "minimum learning-rate ratio", minLearningRateRatio, "must be in [0, 1]")
+        try check(
+            minLearningRateRatio >= 0 && minLearningRateRatio <= 1, "minimum learning-rate ratio", minLearningRateRatio,
+            "must be in [0, 1]")
         try check(weightDecay >= 0, "weight decay", weightDecay, "must not be negative")
         try check(maxGradNorm.map { $0 > 0 } ?? true, "max gradient norm", maxGradNorm ?? 0, "must be positive")
         try check(evalEvery >= 0, "eval-every", evalEvery, "must not be negative")
         try check(evalBatches.map { $0 >= 1 } ?? true, "eval batches", evalBatches ?? 0, "must be at least 1")
         try check(checkpointEvery >= 0, "checkpoint-every", checkpointEvery, "must not be negative")
         try check(keepCheckpoints >= 1, "keep-checkpoints", keepCheckpoints, "must be at least 1")
-        try check(earlyStoppingPatience.map { $0 >= 1 } ?? true, "early-stopping patience", earlyStoppingPatience ?? 0, "must be at least 1")
+        try check(
+            earlyStoppingPatience.map { $0 >= 1 } ?? true, "early-stopping patience", earlyStoppingPatience ?? 0,
+            "must be at least 1")
         try check(logEvery >= 1, "log-every", logEvery, "must be at least 1")
     }
 
@@ -78,21 +82,30 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
     /// checkpointing and early stopping may change on resume.
     public func checkCompatible(with saved: TrainerConfiguration) throws {
         var a = self, b = saved
-        a.steps = 0; b.steps = 0
-        a.evalEvery = 0; b.evalEvery = 0
-        a.evalBatches = nil; b.evalBatches = nil
-        a.checkpointEvery = 0; b.checkpointEvery = 0
-        a.keepCheckpoints = 1; b.keepCheckpoints = 1
-        a.earlyStoppingPatience = nil; b.earlyStoppingPatience = nil
-        a.earlyStoppingMinDelta = 0; b.earlyStoppingMinDelta = 0
-        a.logEvery = 1; b.logEvery = 1
+        a.steps = 0
+        b.steps = 0
+        a.evalEvery = 0
+        b.evalEvery = 0
+        a.evalBatches = nil
+        b.evalBatches = nil
+        a.checkpointEvery = 0
+        b.checkpointEvery = 0
+        a.keepCheckpoints = 1
+        b.keepCheckpoints = 1
+        a.earlyStoppingPatience = nil
+        b.earlyStoppingPatience = nil
+        a.earlyStoppingMinDelta = 0
+        b.earlyStoppingMinDelta = 0
+        a.logEvery = 1
+        b.logEvery = 1
         if a != b {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let da = (try? encoder.encode(a)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             let db = (try? encoder.encode(b)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            throw TrainingError.invalidOption(name: "resume configuration", value: da,
-                                              reason: "differs from the checkpoint's \(db)")
+            throw TrainingError.invalidOption(
+                name: "resume configuration", value: da,
+                reason: "differs from the checkpoint's \(db)")
         }
     }
 }

@@ -49,7 +49,7 @@ public struct CausalLMObjective: TrainingObjective {
     public func loss(on batch: Batch, rng: inout KalamRandom) throws -> Tensor {
         let shape = [batch.batchSize, batch.contextLength]
         let ids = try IndexTensor(batch.inputs, shape: shape)
-        let out = try logits(ids)                                              // [B, T, V]
+        let out = try logits(ids)  // [B, T, V]
         let targets = try IndexTensor(batch.targets, shape: shape)
         return try crossEntropy(logits: out, targets: targets, ignoreIndex: Batch.ignoreIndex)
     }

@@ -19,13 +19,15 @@ public struct UnigramBaseline: Sendable, Equatable {
     ///   id outside it.
     public init(blocks: PackedBlocks, vocabularySize: Int) throws {
         guard vocabularySize >= 1 else {
-            throw TrainingError.invalidOption(name: "vocabulary size", value: "\(vocabularySize)", reason: "must be at least 1")
+            throw TrainingError.invalidOption(
+                name: "vocabulary size", value: "\(vocabularySize)", reason: "must be at least 1")
         }
         var counts = [Int](repeating: 0, count: vocabularySize)
         var total = 0
         try Self.forEachTarget(blocks) { id in
             guard id >= 0, Int(id) < vocabularySize else {
-                throw TrainingError.invalidOption(name: "token id", value: "\(id)", reason: "outside the vocabulary of \(vocabularySize)")
+                throw TrainingError.invalidOption(
+                    name: "token id", value: "\(id)", reason: "outside the vocabulary of \(vocabularySize)")
             }
             counts[Int(id)] += 1
             total += 1
