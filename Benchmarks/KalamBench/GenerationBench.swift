@@ -42,7 +42,7 @@ enum GenerationBench {
         }
         config.bosTokenId = 0
         config.eosTokenId = 0
-        let decoder = try GPT2Decoder(config: config, weights: randomWeights(config))
+        let decoder = CausalLMDecoder(model: try GPT2LMHeadModel(config: config, seed: 0))
         var random = KalamRandom(seed: 1)
         let prompt = (0..<promptLength).map { _ in Int32(random.nextInt(below: config.vocabSize)) }
         var parameters = GenerationParameters()
@@ -79,34 +79,4 @@ enum GenerationBench {
             String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
     }
 
-    /// Normal(0, 0.02) weights, ones and zeros for the layer norms, zero biases (GPT-2's init).
-    static func randomWeights(_ config: GPT2Config) -> CheckpointWeights {
-        let d = config.nEmbd, inner = config.innerSize
-        var random = KalamRandom(seed: 0)
-        var cache: [String: [Float]] = [:]
-        return CheckpointWeights { key in
-            if let hit = cache[key] { return hit }
-            guard key.hasPrefix("transformer.") else { return nil }
-            let name = String(key.dropFirst("transformer.".count))
-            let values: [Float]
-            if name.contains("ln_") {
-                values = Array(repeating: name.hasSuffix("weight") ? 1 : 0, count: d)
-            } else if name.hasSuffix(".bias") {
-                let width = name.hasSuffix("c_attn.bias") ? 3 * d : name.hasSuffix("c_fc.bias") ? inner : d
-                values = Array(repeating: 0, count: width)
-            } else {
-                let count: Int
-                switch true {
-                case name == "wte.weight": count = config.vocabSize * d
-                case name == "wpe.weight": count = config.nPositions * d
-                case name.hasSuffix("c_attn.weight"): count = d * 3 * d
-                case name.hasSuffix("attn.c_proj.weight"): count = d * d
-                default: count = d * inner  // mlp.c_fc and mlp.c_proj
-                }
-                values = random.normalArray(count: count, mean: 0, std: 0.02)
-            }
-            cache[key] = values
-            return values
-        }
-    }
 }

@@ -64,8 +64,8 @@ enum ModelTrainingBench {
     static func trainStep<M: PretrainedModel>(
         _ model: M, lr: Float, wd: Float, _ loss: @escaping () throws -> Tensor
     ) -> () throws -> Void {
-        model.isTraining = true
-        let optimizer = AdamW(model.namedParameters.map(\.tensor), lr: lr, weightDecay: wd)
+        model.train()
+        let optimizer = AdamW(model.namedParameters().map(\.tensor), lr: lr, weightDecay: wd)
         return {
             let l = try loss()
             try l.backward()
@@ -207,7 +207,7 @@ enum ModelTrainingBench {
         let model = try GPT2LMHeadModel(config: config, seed: 0)
         var rng = KalamRandom(seed: 0)
         let x = try randomIDs(&rng, [16, 128], high: 256)
-        let opt = AdamW(model.namedParameters.map(\.tensor), lr: 3e-4, weightDecay: 0.1)
+        let opt = AdamW(model.namedParameters().map(\.tensor), lr: 3e-4, weightDecay: 0.1)
         for _ in 0..<5 {
             let c0 = cpu(), t0 = Date()
             let loss = try model(inputIds: x, labels: x).loss!

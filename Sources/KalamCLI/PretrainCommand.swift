@@ -159,7 +159,10 @@ public struct PretrainCommand: ParsableCommand {
         options.gradientAccumulation = gradientAccumulation
         options.learningRate = learningRate
         options.minLearningRateRatio = minLearningRateRatio
-        options.warmupSteps = warmup ?? min(200, steps / 20)
+        // The warm-up belongs to the run: a resumed run keeps the checkpoint's unless --warmup is given
+        // (then a different value is a mismatch the trainer reports), so --steps can extend a run.
+        let savedWarmup = try resumeFrom.map { try Trainer.readState(from: $0).configuration.warmupSteps }
+        options.warmupSteps = warmup ?? savedWarmup ?? min(200, steps / 20)
         options.weightDecay = weightDecay
         options.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil
         options.evalEvery = evalEvery
@@ -193,7 +196,7 @@ public struct PretrainCommand: ParsableCommand {
         defer { trainer.interrupt.removeSignalHandler() }
 
         let result = try trainer.run(resumeFrom: resumeFrom)
-        try model.save(to: outURL)
+        try model.save(directory: outURL)
         let baseline = try UnigramBaseline(blocks: data.train, vocabularySize: tok.vocabularySize)
         let unigram = baseline.crossEntropy(on: data.validation)
         var summary: [String: String] = [

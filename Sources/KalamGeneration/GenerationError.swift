@@ -39,10 +39,6 @@ public enum GenerationError: Error, Equatable, Sendable, CustomStringConvertible
     case cacheRowOutOfRange(row: Int, rows: Int)
     /// The decoder failed; the message comes from the model.
     case decoderFailure(String)
-    /// A weight the model needs is not in the checkpoint.
-    case missingWeight(key: String)
-    /// A checkpoint weight has the wrong number of values for the configuration.
-    case weightShapeMismatch(key: String, expectedCount: Int, count: Int)
     /// The configuration asks for something the inference decoder does not implement.
     case unsupportedModel(String)
 
@@ -73,9 +69,6 @@ public enum GenerationError: Error, Equatable, Sendable, CustomStringConvertible
             return "decoder returned \(r) logits rows of width \(w), expected \(er) of width \(ew)"
         case .cacheRowOutOfRange(let row, let rows): return "cache row \(row) out of range 0..<\(rows)"
         case .decoderFailure(let message): return "decoder failed: \(message)"
-        case .missingWeight(let key): return "checkpoint has no weight '\(key)'"
-        case .weightShapeMismatch(let key, let expected, let count):
-            return "weight '\(key)' has \(count) values, expected \(expected)"
         case .unsupportedModel(let reason): return "unsupported model: \(reason)"
         }
     }

@@ -4,9 +4,9 @@ import KalamModels
 /// A model directory opened for generation: the decoder picked by `config.json`'s `model_type`.
 public enum GenerationModel {
     /// A decoder-only GPT-2.
-    case gpt2(GPT2Decoder)
+    case gpt2(CausalLMDecoder)
     /// An encoder-decoder T5.
-    case t5(T5Decoder)
+    case t5(Seq2SeqDecoder)
 
     /// Opens a Hugging Face model directory (`config.json` + `model.safetensors`).
     /// Throws `GenerationError.unsupportedModel` for a `model_type` other than gpt2 or t5.
@@ -18,8 +18,8 @@ public enum GenerationModel {
         }
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         switch object?["model_type"] as? String {
-        case "gpt2": return .gpt2(try GPT2Decoder(directory: directory))
-        case "t5": return .t5(try T5Decoder(directory: directory))
+        case "gpt2": return .gpt2(try CausalLMDecoder(directory: directory))
+        case "t5": return .t5(try Seq2SeqDecoder(directory: directory))
         case let other:
             throw GenerationError.unsupportedModel("model_type \(other ?? "missing") (gpt2 and t5 generate)")
         }

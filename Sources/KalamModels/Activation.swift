@@ -1,3 +1,5 @@
+import KalamCore
+
 /// A hidden-layer activation named as in transformers' `ACT2FN` table (`config.json` values).
 public enum Activation: String, Codable, Sendable, CaseIterable {
     /// GELU with the exact error function: `x · Φ(x)` (BERT's `"gelu"`).
@@ -21,4 +23,15 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 
     /// Whether this is the tanh-approximated GELU (under either name).
     public var isTanhGELU: Bool { self == .geluNew || self == .geluPytorchTanh }
+}
+
+extension Activation {
+    /// Applies the activation.
+    func apply(_ x: Tensor) -> Tensor {
+        switch self {
+        case .gelu: return x.geluErf()
+        case .geluNew, .geluPytorchTanh: return x.geluTanh()
+        case .relu: return x.relu()
+        }
+    }
 }

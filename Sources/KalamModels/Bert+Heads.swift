@@ -1,12 +1,64 @@
 import Foundation
 import KalamCore
+import KalamNN
 
-// The BERT task heads, in transformers' order: BertForMaskedLM, BertForSequenceClassification,
-// BertForTokenClassification. Each keeps the encoder under `bert.` as transformers does.
+// The BERT task heads, in transformers' order: BertPredictionHeadTransform, BertLMPredictionHead,
+// BertOnlyMLMHead, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification. Each
+// keeps the encoder under `bert.` as transformers does.
+
+/// `BertPredictionHeadTransform`: `LayerNorm(act(dense(x)))`.
+public final class BertPredictionHeadTransform: Module {
+    /// `[C, C]`.
+    @Child(key: "dense") public var dense: Linear
+    @Child(key: "LayerNorm") var layerNorm: LayerNorm
+    let activation: Activation
+
+    init(config c: BertConfig, rng: inout KalamRandom) {
+        activation = c.hiddenAct
+        super.init()
+        _dense.wrappedValue = Linear(
+            c.hiddenSize, c.hiddenSize, initializer: .normal(std: Float(c.initializerRange)), rng: &rng)
+        _layerNorm.wrappedValue = LayerNorm(c.hiddenSize, eps: Float(c.layerNormEps))
+    }
+
+    /// `[B, T, C]` → `[B, T, C]`.
+    func callAsFunction(_ x: Tensor) throws -> Tensor { try layerNorm(activation.apply(dense(x))) }
+}
+
+/// `BertLMPredictionHead` (under `cls.predictions`): the transform, then the decoder tied to the word
+/// embeddings with its own bias `cls.predictions.bias` (listed first, as transformers lists it).
+public final class BertLMPredictionHead: Module {
+    /// `[V]`.
+    @Parameter public var bias: Tensor
+    /// The transform before the decoder.
+    @Child(key: "transform") public var transform: BertPredictionHeadTransform
+
+    init(config c: BertConfig, rng: inout KalamRandom) {
+        bias = Tensor.zeros([c.vocabSize])
+        super.init()
+        _transform.wrappedValue = BertPredictionHeadTransform(config: c, rng: &rng)
+    }
+
+    /// `[B, T, C]` → `[B, T, V]` with the decoder `weight` `[V, C]`.
+    func callAsFunction(_ hidden: Tensor, decoder weight: Tensor) throws -> Tensor {
+        try linear(transform(hidden), weight: weight, bias: bias)
+    }
+}
+
+/// `BertOnlyMLMHead` (key `cls`): the prediction head under `predictions`.
+public final class BertOnlyMLMHead: Module {
+    /// The prediction head.
+    @Child(key: "predictions") public var predictions: BertLMPredictionHead
+
+    init(config c: BertConfig, rng: inout KalamRandom) {
+        super.init()
+        _predictions.wrappedValue = BertLMPredictionHead(config: c, rng: &rng)
+    }
+}
 
 /// `BertForMaskedLM`: the encoder (no pooler) and `cls.predictions`, whose decoder is tied to
 /// `bert.embeddings.word_embeddings.weight`; the loss is cross-entropy over labels that are not `-100`.
-public final class BertForMaskedLM: PretrainedModel {
+public final class BertForMaskedLM: Module, PretrainedModel {
     /// `"BertForMaskedLM"`.
     public static let architecture = "BertForMaskedLM"
     /// `"bert."`.
@@ -14,34 +66,34 @@ public final class BertForMaskedLM: PretrainedModel {
 
     /// The configuration.
     public let config: BertConfig
-    /// The parameters under their checkpoint keys.
-    public let namedParameters: [(key: String, tensor: Tensor)]
-    /// Whether dropout is active (default false: evaluation).
-    public var isTraining = false
-    /// The generator dropout draws from.
-    public var rng: KalamRandom
+    /// The generator every dropout of the model draws from.
+    public let randomSource: RandomSource
+    /// The encoder.
+    @Child(key: "bert") public var bert: BertModel
+    /// The masked-LM head.
+    @Child(key: "cls") public var cls: BertOnlyMLMHead
+
     /// The decoder's weight and bias are the word embeddings and `cls.predictions.bias`.
-    public var tiedAliases: [String: String] {
+    public override var tiedKeyAliases: [String: String] {
         [
             "cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
             "cls.predictions.decoder.bias": "cls.predictions.bias",
         ]
     }
     /// `cls.predictions.*`, which a `BertModel` checkpoint lacks.
-    public var headKeys: Set<String> { Set(namedParameters.map(\.key).filter { $0.hasPrefix("cls.") }) }
+    public var headKeys: Set<String> { Set(namedParameters().map(\.key).filter { $0.hasPrefix("cls.") }) }
 
-    let bert: BertBackbone
-    let predictions: BertLMPredictionHead
-
-    /// A model initialised as transformers does, drawn from `seed`.
+    /// A model initialised as transformers does, drawn from `seed`, in evaluation mode.
     public init(config: BertConfig, seed: UInt64) throws {
         try config.validate()
         self.config = config
-        let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
-        bert = BertBackbone(registry, prefix: "bert.", config: config, pooler: false)
-        predictions = BertLMPredictionHead(registry, "cls.predictions", config: config)
-        namedParameters = registry.entries
-        rng = registry.rng.fork(stream: 1)
+        var rng = KalamRandom(seed: seed)
+        randomSource = RandomSource(seed: 0)
+        super.init()
+        _bert.wrappedValue = BertModel(config: config, pooler: false, source: randomSource, rng: &rng)
+        _cls.wrappedValue = BertOnlyMLMHead(config: config, rng: &rng)
+        randomSource.generator = rng.fork(stream: 1)
+        eval()
     }
 
     /// Logits `[B, T, V]`; with `labels` `[B, T]` (`-100` where nothing is predicted) also the MLM loss.
@@ -49,11 +101,9 @@ public final class BertForMaskedLM: PretrainedModel {
         inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
         labels: IndexTensor? = nil
     ) throws -> ModelOutput {
-        let hidden = try bert(
-            inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds,
-            training: isTraining, rng: &rng
-        ).lastHiddenState  // [B, T, C]
-        let logits = try predictions(hidden, decoder: bert.embeddings.wordEmbeddings.weight)  // [B, T, V]
+        let hidden = try bert(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds)
+            .lastHiddenState  // [B, T, C]
+        let logits = try cls.predictions(hidden, decoder: bert.embeddings.wordEmbeddings.weight)  // [B, T, V]
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.vocabSize)
         return ModelOutput(logits: logits, loss: try crossEntropy(logits: logits, targets: labels))
@@ -63,7 +113,7 @@ public final class BertForMaskedLM: PretrainedModel {
 /// `BertForSequenceClassification`: the pooled `[CLS]` state, dropout, and `classifier` (`num_labels`
 /// outputs). The loss is cross-entropy, or mean squared error when `problem_type` is `regression` (or
 /// unset with one label), as transformers chooses.
-public final class BertForSequenceClassification: PretrainedModel {
+public final class BertForSequenceClassification: Module, PretrainedModel {
     /// `"BertForSequenceClassification"`.
     public static let architecture = "BertForSequenceClassification"
     /// `"bert."`.
@@ -71,32 +121,31 @@ public final class BertForSequenceClassification: PretrainedModel {
 
     /// The configuration.
     public let config: BertConfig
-    /// The parameters under their checkpoint keys.
-    public let namedParameters: [(key: String, tensor: Tensor)]
-    /// Whether dropout is active (default false: evaluation).
-    public var isTraining = false
-    /// The generator dropout draws from.
-    public var rng: KalamRandom
-    /// No tied weights.
-    public var tiedAliases: [String: String] { [:] }
+    /// The generator every dropout of the model draws from.
+    public let randomSource: RandomSource
     /// `classifier.weight`, `classifier.bias`.
     public var headKeys: Set<String> { ["classifier.weight", "classifier.bias"] }
 
-    let bert: BertBackbone
-    let dropout: DropoutLayer
-    let classifier: DenseLayer
+    /// The encoder, with its pooler.
+    @Child(key: "bert") public var bert: BertModel
+    @Child(key: "dropout") var dropout: Dropout
+    /// `[num_labels, C]`.
+    @Child(key: "classifier") public var classifier: Linear
 
-    /// A model initialised as transformers does, drawn from `seed`.
+    /// A model initialised as transformers does, drawn from `seed`, in evaluation mode.
     public init(config: BertConfig, seed: UInt64) throws {
         try config.validate()
         self.config = config
-        let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
-        bert = BertBackbone(registry, prefix: "bert.", config: config, pooler: true)
-        dropout = DropoutLayer(config.classifierDropout ?? config.hiddenDropoutProb)
-        classifier = DenseLayer(
-            registry, "classifier", in: config.hiddenSize, out: config.numLabels, std: Float(config.initializerRange))
-        namedParameters = registry.entries
-        rng = registry.rng.fork(stream: 1)
+        var rng = KalamRandom(seed: seed)
+        randomSource = RandomSource(seed: 0)
+        super.init()
+        _bert.wrappedValue = BertModel(config: config, pooler: true, source: randomSource, rng: &rng)
+        _dropout.wrappedValue = Dropout(
+            Float(config.classifierDropout ?? config.hiddenDropoutProb), source: randomSource)
+        _classifier.wrappedValue = Linear(
+            config.hiddenSize, config.numLabels, initializer: .normal(std: Float(config.initializerRange)), rng: &rng)
+        randomSource.generator = rng.fork(stream: 1)
+        eval()
     }
 
     /// Whether the loss is regression (mean squared error) rather than classification.
@@ -130,15 +179,14 @@ public final class BertForSequenceClassification: PretrainedModel {
     }
 
     private func classify(_ ids: IndexTensor, _ mask: IndexTensor?, _ types: IndexTensor?) throws -> Tensor {
-        let pooled = try bert(inputIds: ids, attentionMask: mask, tokenTypeIds: types, training: isTraining, rng: &rng)
-            .poolerOutput!
-        return try classifier(dropout(pooled, training: isTraining, rng: &rng))  // [B, num_labels]
+        let pooled = try bert(inputIds: ids, attentionMask: mask, tokenTypeIds: types).poolerOutput!
+        return try classifier(dropout(pooled))  // [B, num_labels]
     }
 }
 
 /// `BertForTokenClassification`: the encoder (no pooler), dropout, and `classifier` per token; the loss is
 /// cross-entropy over labels that are not `-100`.
-public final class BertForTokenClassification: PretrainedModel {
+public final class BertForTokenClassification: Module, PretrainedModel {
     /// `"BertForTokenClassification"`.
     public static let architecture = "BertForTokenClassification"
     /// `"bert."`.
@@ -146,32 +194,31 @@ public final class BertForTokenClassification: PretrainedModel {
 
     /// The configuration.
     public let config: BertConfig
-    /// The parameters under their checkpoint keys.
-    public let namedParameters: [(key: String, tensor: Tensor)]
-    /// Whether dropout is active (default false: evaluation).
-    public var isTraining = false
-    /// The generator dropout draws from.
-    public var rng: KalamRandom
-    /// No tied weights.
-    public var tiedAliases: [String: String] { [:] }
+    /// The generator every dropout of the model draws from.
+    public let randomSource: RandomSource
     /// `classifier.weight`, `classifier.bias`.
     public var headKeys: Set<String> { ["classifier.weight", "classifier.bias"] }
 
-    let bert: BertBackbone
-    let dropout: DropoutLayer
-    let classifier: DenseLayer
+    /// The encoder, without the pooler.
+    @Child(key: "bert") public var bert: BertModel
+    @Child(key: "dropout") var dropout: Dropout
+    /// `[num_labels, C]`.
+    @Child(key: "classifier") public var classifier: Linear
 
-    /// A model initialised as transformers does, drawn from `seed`.
+    /// A model initialised as transformers does, drawn from `seed`, in evaluation mode.
     public init(config: BertConfig, seed: UInt64) throws {
         try config.validate()
         self.config = config
-        let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
-        bert = BertBackbone(registry, prefix: "bert.", config: config, pooler: false)
-        dropout = DropoutLayer(config.classifierDropout ?? config.hiddenDropoutProb)
-        classifier = DenseLayer(
-            registry, "classifier", in: config.hiddenSize, out: config.numLabels, std: Float(config.initializerRange))
-        namedParameters = registry.entries
-        rng = registry.rng.fork(stream: 1)
+        var rng = KalamRandom(seed: seed)
+        randomSource = RandomSource(seed: 0)
+        super.init()
+        _bert.wrappedValue = BertModel(config: config, pooler: false, source: randomSource, rng: &rng)
+        _dropout.wrappedValue = Dropout(
+            Float(config.classifierDropout ?? config.hiddenDropoutProb), source: randomSource)
+        _classifier.wrappedValue = Linear(
+            config.hiddenSize, config.numLabels, initializer: .normal(std: Float(config.initializerRange)), rng: &rng)
+        randomSource.generator = rng.fork(stream: 1)
+        eval()
     }
 
     /// Logits `[B, T, num_labels]`; with `labels` `[B, T]` (`-100` on padding) also the loss.
@@ -179,11 +226,9 @@ public final class BertForTokenClassification: PretrainedModel {
         inputIds: IndexTensor, attentionMask: IndexTensor? = nil, tokenTypeIds: IndexTensor? = nil,
         labels: IndexTensor? = nil
     ) throws -> ModelOutput {
-        let hidden = try bert(
-            inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds,
-            training: isTraining, rng: &rng
-        ).lastHiddenState  // [B, T, C]
-        let logits = try classifier(dropout(hidden, training: isTraining, rng: &rng))  // [B, T, K]
+        let hidden = try bert(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds)
+            .lastHiddenState  // [B, T, C]
+        let logits = try classifier(dropout(hidden))  // [B, T, K]
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.numLabels)
         return ModelOutput(logits: logits, loss: try crossEntropy(logits: logits, targets: labels))

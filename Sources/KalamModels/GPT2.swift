@@ -1,115 +1,132 @@
 import Foundation
 import KalamCore
+import KalamNN
 
 // GPT-2 as transformers' `modeling_gpt2.py` builds it, class by class: GPT2Attention, GPT2MLP,
-// GPT2Block, GPT2Model, GPT2LMHeadModel. Parameters carry the checkpoint keys verbatim
-// (`transformer.h.0.attn.c_attn.weight`). The `[in, out]` Conv1D weights are handled by `GPT2Conv1D`
-// (ModelLayers.swift), the one place that knows about that layout.
+// GPT2Block, GPT2Model, GPT2LMHeadModel. Each is a KalamNN `Module` whose keys are the checkpoint's
+// (`transformer.h.0.attn.c_attn.weight`); `c_attn`, `c_proj` and `c_fc` are KalamNN `Conv1D` layers
+// (`[in, out]` weights). One forward serves training, evaluation and cached decoding.
 
 /// `GPT2Attention`: causal multi-head self-attention with a fused `c_attn` projection.
-struct GPT2Attention {
-    let cAttn: GPT2Conv1D  // [C, 3C]
-    let cProj: GPT2Conv1D  // [C, C]
+public final class GPT2Attention: Module {
+    /// `[C, 3C]`.
+    @Child(key: "c_attn") public var cAttn: Conv1D
+    /// `[C, C]`.
+    @Child(key: "c_proj") public var cProj: Conv1D
+    @Child(key: "resid_dropout") var residDropout: Dropout
     let heads: Int
     let attnDropout: Float
-    let residDropout: DropoutLayer
+    let source: RandomSource
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: GPT2Config) {
+    init(config c: GPT2Config, source: RandomSource, rng: inout KalamRandom) {
         let std = Float(c.initializerRange)
-        cAttn = GPT2Conv1D(r, prefix + ".c_attn", in: c.nEmbd, out: 3 * c.nEmbd, std: std)
-        // transformers scales the residual projections by 1/sqrt(2 * n_layer) at initialisation.
-        cProj = GPT2Conv1D(
-            r, prefix + ".c_proj", in: c.nEmbd, out: c.nEmbd, std: std / (2 * Float(c.nLayer)).squareRoot())
         heads = c.nHead
         attnDropout = Float(c.attnPdrop)
-        residDropout = DropoutLayer(c.residPdrop)
+        self.source = source
+        super.init()
+        _cAttn.wrappedValue = Conv1D(c.nEmbd, 3 * c.nEmbd, initializer: .normal(std: std), rng: &rng)
+        // transformers scales the residual projections by 1/sqrt(2 * n_layer) at initialisation.
+        _cProj.wrappedValue = Conv1D(
+            c.nEmbd, c.nEmbd, initializer: .scaledResidual(std: std, layers: c.nLayer), rng: &rng)
+        _residDropout.wrappedValue = Dropout(Float(c.residPdrop), source: source)
     }
 
-    /// `x` `[B, T, C]`, `keyMask` `[B, T]` → `[B, T, C]`.
-    func callAsFunction(_ x: Tensor, keyMask: Tensor?, training: Bool, rng: inout KalamRandom) throws -> Tensor {
+    /// `x` `[B, T, C]`, `keyMask` `[B, Tpast + T]` → `[B, T, C]`; `cache` holds the past keys and values.
+    func callAsFunction(_ x: Tensor, keyMask: Tensor?, cache: AttentionCache?) throws -> Tensor {
         let c = x.shape[2]
         let qkv = try cAttn(x).split([c, c, c], axis: -1)  // 3 x [B, T, C]
-        let q = try splitHeads(qkv[0], heads: heads)  // [B, H, T, D]
-        let k = try splitHeads(qkv[1], heads: heads)
-        let v = try splitHeads(qkv[2], heads: heads)
-        let options = AttentionOptions(causal: true, keyMask: keyMask, dropout: training ? attnDropout : 0)
-        let y = try scaledDotProductAttention(q, k, v, options: options, rng: &rng)  // [B, H, T, D]
-        return try residDropout(cProj(mergeHeads(y)), training: training, rng: &rng)  // [B, T, C]
+        let options = AttentionOptions(causal: true, keyMask: keyMask, dropout: isTraining ? attnDropout : 0)
+        let y = try multiHeadAttention(
+            queries: qkv[0], keysAndValues: { (qkv[1], qkv[2]) }, heads: heads, options: options, cache: cache,
+            rng: &source.generator)  // [B, T, C]
+        return try residDropout(cProj(y))
     }
 }
 
 /// `GPT2MLP`: `c_proj(act(c_fc(x)))`.
-struct GPT2MLP {
-    let cFc: GPT2Conv1D  // [C, inner]
-    let cProj: GPT2Conv1D  // [inner, C]
+public final class GPT2MLP: Module {
+    /// `[C, inner]`.
+    @Child(key: "c_fc") public var cFc: Conv1D
+    /// `[inner, C]`.
+    @Child(key: "c_proj") public var cProj: Conv1D
+    @Child(key: "dropout") var dropout: Dropout
     let activation: Activation
-    let dropout: DropoutLayer
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: GPT2Config) {
+    init(config c: GPT2Config, source: RandomSource, rng: inout KalamRandom) {
         let std = Float(c.initializerRange)
-        cFc = GPT2Conv1D(r, prefix + ".c_fc", in: c.nEmbd, out: c.innerSize, std: std)
-        cProj = GPT2Conv1D(
-            r, prefix + ".c_proj", in: c.innerSize, out: c.nEmbd, std: std / (2 * Float(c.nLayer)).squareRoot())
         activation = c.activationFunction
-        dropout = DropoutLayer(c.residPdrop)
+        super.init()
+        _cFc.wrappedValue = Conv1D(c.nEmbd, c.innerSize, initializer: .normal(std: std), rng: &rng)
+        _cProj.wrappedValue = Conv1D(
+            c.innerSize, c.nEmbd, initializer: .scaledResidual(std: std, layers: c.nLayer), rng: &rng)
+        _dropout.wrappedValue = Dropout(Float(c.residPdrop), source: source)
     }
 
     /// `[B, T, C]` → `[B, T, C]`.
-    func callAsFunction(_ x: Tensor, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        try dropout(cProj(activation.apply(cFc(x))), training: training, rng: &rng)
-    }
+    func callAsFunction(_ x: Tensor) throws -> Tensor { try dropout(cProj(activation.apply(cFc(x)))) }
 }
 
 /// `GPT2Block`: pre-norm attention and MLP, each added to the residual stream.
-struct GPT2Block {
-    let ln1: LayerNormLayer
-    let attn: GPT2Attention
-    let ln2: LayerNormLayer
-    let mlp: GPT2MLP
+public final class GPT2Block: Module {
+    @Child(key: "ln_1") var ln1: LayerNorm
+    /// The attention layer.
+    @Child(key: "attn") public var attn: GPT2Attention
+    @Child(key: "ln_2") var ln2: LayerNorm
+    /// The feed-forward layer.
+    @Child(key: "mlp") public var mlp: GPT2MLP
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: GPT2Config) {
-        ln1 = LayerNormLayer(r, prefix + ".ln_1", dim: c.nEmbd, eps: c.layerNormEpsilon)
-        attn = GPT2Attention(r, prefix + ".attn", config: c)
-        ln2 = LayerNormLayer(r, prefix + ".ln_2", dim: c.nEmbd, eps: c.layerNormEpsilon)
-        mlp = GPT2MLP(r, prefix + ".mlp", config: c)
+    init(config c: GPT2Config, source: RandomSource, rng: inout KalamRandom) {
+        super.init()
+        let eps = Float(c.layerNormEpsilon)
+        _ln1.wrappedValue = LayerNorm(c.nEmbd, eps: eps)
+        _attn.wrappedValue = GPT2Attention(config: c, source: source, rng: &rng)
+        _ln2.wrappedValue = LayerNorm(c.nEmbd, eps: eps)
+        _mlp.wrappedValue = GPT2MLP(config: c, source: source, rng: &rng)
     }
 
     /// `[B, T, C]` → `[B, T, C]`.
-    func callAsFunction(_ x: Tensor, keyMask: Tensor?, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let h = try x + attn(ln1(x), keyMask: keyMask, training: training, rng: &rng)
-        return try h + mlp(ln2(h), training: training, rng: &rng)
+    func callAsFunction(_ x: Tensor, keyMask: Tensor?, cache: AttentionCache?) throws -> Tensor {
+        let h = try x + attn(ln1(x), keyMask: keyMask, cache: cache)
+        return try h + mlp(ln2(h))
     }
 }
 
 /// `GPT2Model`: token and learned position embeddings, the blocks, a final layer norm.
-struct GPT2Model {
-    let wte: EmbeddingTable  // [V, C]
-    let wpe: EmbeddingTable  // [P, C]
-    let dropout: DropoutLayer
-    let h: [GPT2Block]
-    let lnF: LayerNormLayer
+public final class GPT2Model: Module {
+    /// `[V, C]`.
+    @Child(key: "wte") public var wte: Embedding
+    /// `[P, C]`.
+    @Child(key: "wpe") public var wpe: Embedding
+    @Child(key: "drop") var drop: Dropout
+    /// The blocks.
+    @Child(key: "h") public var h: [GPT2Block]
+    @Child(key: "ln_f") var lnF: LayerNorm
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: GPT2Config) {
+    init(config c: GPT2Config, source: RandomSource, rng: inout KalamRandom) {
         let std = Float(c.initializerRange)
-        wte = EmbeddingTable(r, prefix + ".wte.weight", count: c.vocabSize, dim: c.nEmbd, std: std)
-        wpe = EmbeddingTable(r, prefix + ".wpe.weight", count: c.nPositions, dim: c.nEmbd, std: std)
-        dropout = DropoutLayer(c.embdPdrop)
-        h = (0..<c.nLayer).map { GPT2Block(r, "\(prefix).h.\($0)", config: c) }
-        lnF = LayerNormLayer(r, prefix + ".ln_f", dim: c.nEmbd, eps: c.layerNormEpsilon)
+        super.init()
+        _wte.wrappedValue = Embedding(c.vocabSize, c.nEmbd, initializer: .normal(std: std), rng: &rng)
+        _wpe.wrappedValue = Embedding(c.nPositions, c.nEmbd, initializer: .normal(std: std), rng: &rng)
+        _drop.wrappedValue = Dropout(Float(c.embdPdrop), source: source)
+        _h.wrappedValue = (0..<c.nLayer).map { _ in GPT2Block(config: c, source: source, rng: &rng) }
+        _lnF.wrappedValue = LayerNorm(c.nEmbd, eps: Float(c.layerNormEpsilon))
     }
 
-    /// ids `[B, T]` (already checked), `keyMask` `[B, T]` → hidden states `[B, T, C]`.
-    func callAsFunction(_ ids: IndexTensor, keyMask: Tensor?, training: Bool, rng: inout KalamRandom) throws -> Tensor {
-        let positions = try wpe(Heads.positions(ids.shape[1]))  // [T, C]
-        var x = try dropout(wte(ids) + positions, training: training, rng: &rng)  // [B, T, C]
-        for block in h { x = try block(x, keyMask: keyMask, training: training, rng: &rng) }
+    /// ids `[B, T]` and positions (`[T]` or `[B, T]`, already checked), `keyMask` `[B, Tpast + T]` →
+    /// hidden states `[B, T, C]`.
+    func callAsFunction(_ ids: IndexTensor, positions: IndexTensor, keyMask: Tensor?, cache: KVCache?) throws -> Tensor
+    {
+        var x = try drop(wte(ids) + wpe(positions))  // [B, T, C]
+        for (i, block) in h.enumerated() {
+            x = try block(x, keyMask: keyMask, cache: cache.map { AttentionCache($0, layer: i) })
+        }
         return try lnF(x)
     }
 }
 
 /// `GPT2LMHeadModel`: GPT-2 with its language-model head (tied to `transformer.wte.weight` unless
 /// `tie_word_embeddings` is false), trained with next-token cross-entropy.
-public final class GPT2LMHeadModel: PretrainedModel {
+public final class GPT2LMHeadModel: Module, PretrainedModel {
     /// `"GPT2LMHeadModel"`.
     public static let architecture = "GPT2LMHeadModel"
     /// `"transformer."`: a `GPT2Model` checkpoint (keys `wte.weight`, `h.0...`) loads too.
@@ -117,18 +134,15 @@ public final class GPT2LMHeadModel: PretrainedModel {
 
     /// The configuration.
     public let config: GPT2Config
-    /// The parameters under their checkpoint keys.
-    public let namedParameters: [(key: String, tensor: Tensor)]
-    /// Whether dropout is active (default false: evaluation).
-    public var isTraining = false
-    /// The generator dropout draws from; seeded by `init(config:seed:)`.
-    public var rng: KalamRandom
-
-    let transformer: GPT2Model
-    let lmHead: Tensor  // [V, C]: wte's table when tied
+    /// The generator every dropout of the model draws from.
+    public let randomSource: RandomSource
+    /// The decoder stack.
+    @Child(key: "transformer") public var transformer: GPT2Model
+    /// `[V, C]` when the head is not tied to the token embeddings.
+    @Child(key: "lm_head") public var lmHead: Linear?
 
     /// `lm_head.weight` → `transformer.wte.weight` when tied.
-    public var tiedAliases: [String: String] {
+    public override var tiedKeyAliases: [String: String] {
         config.tieWordEmbeddings ? ["lm_head.weight": "transformer.wte.weight"] : [:]
     }
 
@@ -136,25 +150,50 @@ public final class GPT2LMHeadModel: PretrainedModel {
     public var headKeys: Set<String> { config.tieWordEmbeddings ? [] : ["lm_head.weight"] }
 
     /// A model initialised as transformers does (`N(0, initializer_range²)`, residual projections scaled
-    /// by `1/√(2·n_layer)`, layer norms 1 and 0), drawn from `seed`.
+    /// by `1/√(2·n_layer)`, layer norms 1 and 0), drawn from `seed`, in evaluation mode.
     public init(config: GPT2Config, seed: UInt64) throws {
         try config.validate()
         self.config = config
-        let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
-        transformer = GPT2Model(registry, "transformer", config: config)
-        lmHead =
+        var rng = KalamRandom(seed: seed)
+        randomSource = RandomSource(seed: 0)
+        super.init()
+        _transformer.wrappedValue = GPT2Model(config: config, source: randomSource, rng: &rng)
+        _lmHead.wrappedValue =
             config.tieWordEmbeddings
-            ? transformer.wte.weight
-            : registry.normal("lm_head.weight", [config.vocabSize, config.nEmbd], std: Float(config.initializerRange))
-        namedParameters = registry.entries
-        rng = registry.rng.fork(stream: 1)
+            ? nil
+            : Linear(
+                config.nEmbd, config.vocabSize, bias: false, initializer: .normal(std: Float(config.initializerRange)),
+                rng: &rng)
+        randomSource.generator = rng.fork(stream: 1)
+        eval()
     }
 
     /// The final hidden states `[B, T, C]` for `inputIds` `[B, T]`.
-    public func hiddenStates(inputIds: IndexTensor, attentionMask: IndexTensor? = nil) throws -> Tensor {
-        let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: config.nPositions)
-        let mask = try ModelInput.mask(attentionMask, batch: b, length: t)
-        return try transformer(inputIds, keyMask: mask, training: isTraining, rng: &rng)
+    ///
+    /// - Parameters:
+    ///   - attentionMask: `[B, Tpast + T]`, 1 for real tokens (left padding is 0).
+    ///   - positionIds: `[B, T]`; by default `Tpast..<Tpast + T` for every row.
+    ///   - cache: the keys and values of the `Tpast` positions before these (decoding); it is extended.
+    public func hiddenStates(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, positionIds: IndexTensor? = nil,
+        cache: KVCache? = nil
+    ) throws -> Tensor {
+        let past = cache?.length ?? 0
+        let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: config.nPositions - past)
+        let mask = try ModelInput.mask(attentionMask, batch: b, length: past + t)
+        let positions: IndexTensor
+        if let positionIds {
+            try ModelInput.checkPositions(positionIds, shape: [b, t], count: config.nPositions)
+            positions = positionIds
+        } else {
+            positions = IndexTensor((past..<(past + t)).map { Int32($0) })  // [T]
+        }
+        return try transformer(inputIds, positions: positions, keyMask: mask, cache: cache)
+    }
+
+    /// Next-token logits `[..., V]` of hidden states `[..., C]`.
+    public func logits(hiddenStates hidden: Tensor) throws -> Tensor {
+        try linear(hidden, weight: lmHead?.weight ?? transformer.wte.weight)
     }
 
     /// Logits `[B, T, V]` for `inputIds` `[B, T]`; with `labels` `[B, T]` also the next-token loss:
@@ -165,7 +204,7 @@ public final class GPT2LMHeadModel: PretrainedModel {
         inputIds: IndexTensor, attentionMask: IndexTensor? = nil, labels: IndexTensor? = nil
     ) throws -> ModelOutput {
         let hidden = try hiddenStates(inputIds: inputIds, attentionMask: attentionMask)  // [B, T, C]
-        let logits = try linear(hidden, weight: lmHead)  // [B, T, V]
+        let logits = try logits(hiddenStates: hidden)  // [B, T, V]
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.vocabSize)
         let loss = try crossEntropy(logits: logits, targets: Heads.shiftedLeft(labels))

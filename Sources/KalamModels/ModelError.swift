@@ -24,12 +24,6 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// A file the model directory needs is absent.
     case fileNotFound(path: String)
-    /// A parameter the model needs is absent from the checkpoint.
-    case missingKey(key: String)
-    /// The checkpoint holds a key the model has no parameter for.
-    case unusedKey(key: String)
-    /// A checkpoint tensor has another shape than the model's parameter.
-    case shapeMismatch(key: String, expected: [Int], found: [Int])
 
     // MARK: input
 
@@ -57,12 +51,6 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "expected a \(expected) model but found \(found)"
         case let .fileNotFound(path):
             return "file not found: \(path)"
-        case let .missingKey(key):
-            return "checkpoint is missing parameter \"\(key)\""
-        case let .unusedKey(key):
-            return "checkpoint holds \"\(key)\", which the model does not use"
-        case let .shapeMismatch(key, expected, found):
-            return "parameter \"\(key)\" has shape \(found) in the checkpoint, the model expects \(expected)"
         case let .sequenceTooLong(length, maximum):
             return "sequence of \(length) tokens is longer than the position table (\(maximum))"
         case let .tokenOutOfRange(id, vocabSize, row, position):

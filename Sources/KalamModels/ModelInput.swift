@@ -41,4 +41,14 @@ enum ModelInput {
                 name: name, reason: "label \(bad) is outside 0..<\(classes) (use -100 to ignore)")
         }
     }
+
+    /// Checks position ids: shape `shape`, each in `0..<count` (the position table's size).
+    static func checkPositions(_ positions: IndexTensor, shape: [Int], count: Int) throws {
+        guard positions.shape == shape else {
+            throw ModelError.invalidInput(name: "position_ids", reason: "shape \(positions.shape), expected \(shape)")
+        }
+        if let bad = positions.values.first(where: { $0 < 0 || Int($0) >= count }) {
+            throw ModelError.invalidInput(name: "position_ids", reason: "position \(bad) is outside 0..<\(count)")
+        }
+    }
 }

@@ -1,93 +1,110 @@
 import Foundation
 import KalamCore
+import KalamNN
 
-// T5 as transformers' `modeling_t5.py` builds it, class by class: T5LayerNorm, T5DenseActDense,
+// T5 as transformers' `modeling_t5.py` builds it, class by class: T5LayerNorm, T5DenseActDense /
 // T5DenseGatedActDense, T5LayerFF, T5Attention, T5LayerSelfAttention, T5LayerCrossAttention, T5Block,
-// T5Stack, T5ForConditionalGeneration. Parameters carry the checkpoint keys verbatim
-// (`encoder.block.0.layer.0.SelfAttention.q.weight`). No layer has a bias.
+// T5Stack, T5ForConditionalGeneration. Each is a KalamNN `Module` whose keys are the checkpoint's
+// (`encoder.block.0.layer.0.SelfAttention.q.weight`). No layer has a bias. One forward serves training,
+// evaluation and cached decoding.
 
 /// `T5LayerNorm`: RMS normalisation with a weight and no mean subtraction or bias.
-struct T5LayerNorm {
-    let weight: Tensor
-    let eps: Float
-
-    init(_ r: ParameterRegistry, _ key: String, dim: Int, eps: Double, factor: Float) {
-        weight = r.constant(key, [dim], factor)
-        self.eps = Float(eps)
-    }
-
-    /// `[..., C]` → `[..., C]`.
-    func callAsFunction(_ x: Tensor) throws -> Tensor { try x.rmsNorm(weight: weight, eps: eps) }
-}
+typealias T5LayerNorm = RMSNorm
 
 /// `T5DenseActDense` (`wi`, `wo`) or `T5DenseGatedActDense` (`wi_0`, `wi_1`, `wo`), per `feed_forward_proj`.
-struct T5FeedForward {
-    let wi: DenseLayer?, wi0: DenseLayer?, wi1: DenseLayer?
-    let wo: DenseLayer
+public final class T5DenseActDense: Module {
+    @Child(key: "wi") var wi: Linear?
+    @Child(key: "wi_0") var wi0: Linear?
+    @Child(key: "wi_1") var wi1: Linear?
+    @Child(key: "dropout") var dropout: Dropout
+    @Child(key: "wo") var wo: Linear
     let activation: Activation
-    let dropout: DropoutLayer
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: T5Config) {
+    init(config c: T5Config, source: RandomSource, rng: inout KalamRandom) {
         let factor = Float(c.initializerFactor)
         let inStd = factor / Float(c.dModel).squareRoot(), outStd = factor / Float(c.dFf).squareRoot()
-        if c.feedForwardProj.isGated {
-            wi = nil
-            wi0 = DenseLayer(r, prefix + ".wi_0", in: c.dModel, out: c.dFf, std: inStd, bias: false)
-            wi1 = DenseLayer(r, prefix + ".wi_1", in: c.dModel, out: c.dFf, std: inStd, bias: false)
-        } else {
-            wi = DenseLayer(r, prefix + ".wi", in: c.dModel, out: c.dFf, std: inStd, bias: false)
-            wi0 = nil
-            wi1 = nil
-        }
-        wo = DenseLayer(r, prefix + ".wo", in: c.dFf, out: c.dModel, std: outStd, bias: false)
         activation = c.feedForwardProj.activation
-        dropout = DropoutLayer(c.dropoutRate)
+        super.init()
+        if c.feedForwardProj.isGated {
+            _wi.wrappedValue = nil
+            _wi0.wrappedValue = Linear(c.dModel, c.dFf, bias: false, initializer: .normal(std: inStd), rng: &rng)
+            _wi1.wrappedValue = Linear(c.dModel, c.dFf, bias: false, initializer: .normal(std: inStd), rng: &rng)
+        } else {
+            _wi.wrappedValue = Linear(c.dModel, c.dFf, bias: false, initializer: .normal(std: inStd), rng: &rng)
+            _wi0.wrappedValue = nil
+            _wi1.wrappedValue = nil
+        }
+        _dropout.wrappedValue = Dropout(Float(c.dropoutRate), source: source)
+        _wo.wrappedValue = Linear(c.dFf, c.dModel, bias: false, initializer: .normal(std: outStd), rng: &rng)
     }
 
     /// `[B, T, d_model]` → `[B, T, d_model]`.
-    func callAsFunction(_ x: Tensor, training: Bool, rng: inout KalamRandom) throws -> Tensor {
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
         let h: Tensor  // [B, T, d_ff]
         if let wi0, let wi1 {
             h = try activation.apply(wi0(x)) * wi1(x)
         } else {
             h = try activation.apply(wi!(x))
         }
-        return try wo(dropout(h, training: training, rng: &rng))
+        return try wo(dropout(h))
     }
+}
+
+/// `T5LayerFF`: pre-norm feed-forward added to the residual stream.
+public final class T5LayerFF: Module {
+    @Child(key: "DenseReluDense") var denseReluDense: T5DenseActDense
+    @Child(key: "layer_norm") var layerNorm: T5LayerNorm
+    @Child(key: "dropout") var dropout: Dropout
+
+    init(config c: T5Config, source: RandomSource, rng: inout KalamRandom) {
+        super.init()
+        _denseReluDense.wrappedValue = T5DenseActDense(config: c, source: source, rng: &rng)
+        _layerNorm.wrappedValue = T5LayerNorm(
+            c.dModel, eps: Float(c.layerNormEpsilon), initialValue: Float(c.initializerFactor))
+        _dropout.wrappedValue = Dropout(Float(c.dropoutRate), source: source)
+    }
+
+    /// `[B, T, d]` → `[B, T, d]`.
+    func callAsFunction(_ x: Tensor) throws -> Tensor { try x + dropout(denseReluDense(layerNorm(x))) }
 }
 
 /// `T5Attention`: multi-head attention without scaling (T5 folds it into the initialisation), with the
 /// relative position bias table in the first block of each stack.
-struct T5Attention {
-    let q: DenseLayer, k: DenseLayer, v: DenseLayer, o: DenseLayer
-    let relativeAttentionBias: EmbeddingTable?  // [buckets, heads]
+public final class T5Attention: Module {
+    @Child(key: "q") public var q: Linear
+    @Child(key: "k") public var k: Linear
+    @Child(key: "v") public var v: Linear
+    @Child(key: "o") public var o: Linear
+    /// `[buckets, heads]` in the first block of each stack.
+    @Child(key: "relative_attention_bias") var relativeAttentionBias: Embedding?
     let heads: Int
     let numBuckets: Int, maxDistance: Int
     let dropout: Float
+    let source: RandomSource
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: T5Config, hasRelativeBias: Bool) {
+    init(config c: T5Config, hasRelativeBias: Bool, source: RandomSource, rng: inout KalamRandom) {
         let factor = Float(c.initializerFactor), d = Float(c.dModel)
-        q = DenseLayer(
-            r, prefix + ".q", in: c.dModel, out: c.innerDim, std: factor / (d * Float(c.dKv)).squareRoot(), bias: false)
-        k = DenseLayer(r, prefix + ".k", in: c.dModel, out: c.innerDim, std: factor / d.squareRoot(), bias: false)
-        v = DenseLayer(r, prefix + ".v", in: c.dModel, out: c.innerDim, std: factor / d.squareRoot(), bias: false)
-        o = DenseLayer(
-            r, prefix + ".o", in: c.innerDim, out: c.dModel, std: factor / Float(c.innerDim).squareRoot(), bias: false)
-        relativeAttentionBias =
-            hasRelativeBias
-            ? EmbeddingTable(
-                r, prefix + ".relative_attention_bias.weight", count: c.relativeAttentionNumBuckets,
-                dim: c.numHeads, std: factor / d.squareRoot())
-            : nil
         heads = c.numHeads
         numBuckets = c.relativeAttentionNumBuckets
         maxDistance = c.relativeAttentionMaxDistance
         dropout = Float(c.dropoutRate)
+        self.source = source
+        super.init()
+        let qStd = factor / (d * Float(c.dKv)).squareRoot(), kvStd = factor / d.squareRoot()
+        _q.wrappedValue = Linear(c.dModel, c.innerDim, bias: false, initializer: .normal(std: qStd), rng: &rng)
+        _k.wrappedValue = Linear(c.dModel, c.innerDim, bias: false, initializer: .normal(std: kvStd), rng: &rng)
+        _v.wrappedValue = Linear(c.dModel, c.innerDim, bias: false, initializer: .normal(std: kvStd), rng: &rng)
+        _o.wrappedValue = Linear(
+            c.innerDim, c.dModel, bias: false, initializer: .normal(std: factor / Float(c.innerDim).squareRoot()),
+            rng: &rng)
+        _relativeAttentionBias.wrappedValue =
+            hasRelativeBias
+            ? Embedding(c.relativeAttentionNumBuckets, c.numHeads, initializer: .normal(std: kvStd), rng: &rng) : nil
     }
 
     /// The bucket of `relativePosition = key − query`, exactly as transformers'
     /// `T5Attention._relative_position_bucket` computes it (in float32, truncated).
-    static func relativePositionBucket(
+    public static func relativePositionBucket(
         _ relativePosition: Int, bidirectional: Bool, numBuckets: Int, maxDistance: Int
     ) -> Int {
         var buckets = numBuckets, result = 0, n = relativePosition
@@ -105,8 +122,9 @@ struct T5Attention {
         return result + min(maxExact + Int(scaled), buckets - 1)
     }
 
-    /// The position bias `[1, H, Tq, Tk]` from the bucket table (it receives a gradient).
-    func positionBias(queries tq: Int, keys tk: Int, bidirectional: Bool) throws -> Tensor {
+    /// The position bias `[1, H, Tq, Tk]` of queries at positions `offset..<offset + tq` over keys
+    /// `0..<tk`, from the bucket table (it receives a gradient).
+    func positionBias(queries tq: Int, keys tk: Int, offset: Int = 0, bidirectional: Bool) throws -> Tensor {
         guard let table = relativeAttentionBias else {
             throw ModelError.invalidInput(
                 name: "position_bias", reason: "this attention layer has no relative bias table")
@@ -116,8 +134,8 @@ struct T5Attention {
             for j in 0..<tk {
                 ids[i * tk + j] = Int32(
                     Self.relativePositionBucket(
-                        j - i, bidirectional: bidirectional,
-                        numBuckets: numBuckets, maxDistance: maxDistance))
+                        j - (offset + i), bidirectional: bidirectional, numBuckets: numBuckets,
+                        maxDistance: maxDistance))
             }
         }
         let values = try table(IndexTensor(ids, shape: [tq, tk]))  // [Tq, Tk, H]
@@ -126,105 +144,117 @@ struct T5Attention {
 
     /// Queries from `x` `[B, Tq, d]`, keys and values from `source` `[B, Tk, d]` → `[B, Tq, d]`.
     func callAsFunction(
-        _ x: Tensor, source: Tensor, keyMask: Tensor?, bias: Tensor?, causal: Bool,
-        training: Bool, rng: inout KalamRandom
+        _ x: Tensor, source memory: Tensor, keyMask: Tensor?, bias: Tensor?, causal: Bool, cache: AttentionCache?
     ) throws -> Tensor {
-        let qh = try splitHeads(q(x), heads: heads)  // [B, H, Tq, d_kv]
-        let kh = try splitHeads(k(source), heads: heads)  // [B, H, Tk, d_kv]
-        let vh = try splitHeads(v(source), heads: heads)
         let options = AttentionOptions(
-            scale: 1, causal: causal, keyMask: keyMask, bias: bias, dropout: training ? dropout : 0)
-        return try o(mergeHeads(scaledDotProductAttention(qh, kh, vh, options: options, rng: &rng)))  // [B, Tq, d]
+            scale: 1, causal: causal, keyMask: keyMask, bias: bias, dropout: isTraining ? dropout : 0)
+        let attended = try multiHeadAttention(
+            queries: try q(x), keysAndValues: { (try self.k(memory), try self.v(memory)) }, heads: heads,
+            options: options, cache: cache, rng: &source.generator)
+        return try o(attended)  // [B, Tq, d]
     }
 }
 
-/// `T5Block`: `layer.0` self-attention, (decoder) `layer.1` cross-attention, then the feed-forward layer,
-/// each pre-normed (`layer_norm`) and added to the residual stream.
-struct T5Block {
-    let selfAttention: T5Attention, selfNorm: T5LayerNorm
-    let crossAttention: T5Attention?, crossNorm: T5LayerNorm?
-    let feedForward: T5FeedForward, feedForwardNorm: T5LayerNorm
-    let dropout: DropoutLayer
+/// `T5LayerSelfAttention` (`layer.0`) and `T5LayerCrossAttention` (`layer.1` of the decoder): pre-norm
+/// attention added to the residual stream.
+public final class T5LayerAttention: Module {
+    /// The attention (`SelfAttention` or `EncDecAttention`).
+    @Child(key: "attention") public var attention: T5Attention
+    @Child(key: "layer_norm") var layerNorm: T5LayerNorm
+    @Child(key: "dropout") var dropout: Dropout
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: T5Config, isDecoder: Bool, hasRelativeBias: Bool) {
-        let factor = Float(c.initializerFactor)
-        selfAttention = T5Attention(r, prefix + ".layer.0.SelfAttention", config: c, hasRelativeBias: hasRelativeBias)
-        selfNorm = T5LayerNorm(
-            r, prefix + ".layer.0.layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
-        if isDecoder {
-            crossAttention = T5Attention(r, prefix + ".layer.1.EncDecAttention", config: c, hasRelativeBias: false)
-            crossNorm = T5LayerNorm(
-                r, prefix + ".layer.1.layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
-        } else {
-            crossAttention = nil
-            crossNorm = nil
-        }
-        let ff = isDecoder ? ".layer.2" : ".layer.1"
-        feedForward = T5FeedForward(r, prefix + ff + ".DenseReluDense", config: c)
-        feedForwardNorm = T5LayerNorm(
-            r, prefix + ff + ".layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon, factor: factor)
-        dropout = DropoutLayer(c.dropoutRate)
+    init(key: String, config c: T5Config, hasRelativeBias: Bool, source: RandomSource, rng: inout KalamRandom) {
+        _attention = Child(key: key)
+        super.init()
+        _attention.wrappedValue = T5Attention(config: c, hasRelativeBias: hasRelativeBias, source: source, rng: &rng)
+        _layerNorm.wrappedValue = T5LayerNorm(
+            c.dModel, eps: Float(c.layerNormEpsilon), initialValue: Float(c.initializerFactor))
+        _dropout.wrappedValue = Dropout(Float(c.dropoutRate), source: source)
     }
 
-    /// `[B, T, d]` → `[B, T, d]`; `encoder` and `encoderMask` only in the decoder.
+    /// `[B, T, d]` attending to itself (`memory` nil) or to `memory` → `[B, T, d]`.
+    func callAsFunction(
+        _ x: Tensor, memory: Tensor?, keyMask: Tensor?, bias: Tensor?, causal: Bool, cache: AttentionCache?
+    ) throws -> Tensor {
+        let normed = try layerNorm(x)
+        let attended = try attention(
+            normed, source: memory ?? normed, keyMask: keyMask, bias: bias, causal: causal, cache: cache)
+        return try x + dropout(attended)
+    }
+}
+
+/// `T5Block`: `layer.0` self-attention, (decoder) `layer.1` cross-attention, then the feed-forward layer.
+public final class T5Block: Module {
+    /// Self-attention.
+    @Child(key: "layer.0") public var selfAttention: T5LayerAttention
+    /// Cross-attention (decoder blocks only).
+    @Child(key: "layer.1") public var crossAttention: T5LayerAttention?
+    /// The feed-forward layer (`layer.1` in the encoder, `layer.2` in the decoder).
+    @Child(key: "feedForward") public var feedForward: T5LayerFF
+
+    init(config c: T5Config, isDecoder: Bool, hasRelativeBias: Bool, source: RandomSource, rng: inout KalamRandom) {
+        _feedForward = Child(key: isDecoder ? "layer.2" : "layer.1")
+        super.init()
+        _selfAttention.wrappedValue = T5LayerAttention(
+            key: "SelfAttention", config: c, hasRelativeBias: hasRelativeBias, source: source, rng: &rng)
+        _crossAttention.wrappedValue =
+            isDecoder
+            ? T5LayerAttention(key: "EncDecAttention", config: c, hasRelativeBias: false, source: source, rng: &rng)
+            : nil
+        _feedForward.wrappedValue = T5LayerFF(config: c, source: source, rng: &rng)
+    }
+
+    /// `[B, T, d]` → `[B, T, d]`; `encoder` and `encoderMask` only in the decoder; `cache` slot `layer`.
     func callAsFunction(
         _ x: Tensor, mask: Tensor?, bias: Tensor, causal: Bool, encoder: Tensor?, encoderMask: Tensor?,
-        training: Bool, rng: inout KalamRandom
+        cache: KVCache?, layer: Int
     ) throws -> Tensor {
-        let normed = try selfNorm(x)
-        var h =
-            try x
-            + dropout(
-                selfAttention(
-                    normed, source: normed, keyMask: mask, bias: bias, causal: causal,
-                    training: training, rng: &rng), training: training, rng: &rng)
-        if let crossAttention, let crossNorm, let encoder {
-            h =
-                try h
-                + dropout(
-                    crossAttention(
-                        crossNorm(h), source: encoder, keyMask: encoderMask, bias: nil, causal: false,
-                        training: training, rng: &rng), training: training, rng: &rng)
+        var h = try selfAttention(
+            x, memory: nil, keyMask: mask, bias: bias, causal: causal,
+            cache: cache.map { AttentionCache($0, layer: layer) })
+        if let crossAttention, let encoder {
+            h = try crossAttention(
+                h, memory: encoder, keyMask: encoderMask, bias: nil, causal: false,
+                cache: cache.map { AttentionCache($0, layer: layer, isCross: true) })
         }
-        return try h
-            + dropout(feedForward(feedForwardNorm(h), training: training, rng: &rng), training: training, rng: &rng)
+        return try feedForward(h)
     }
 }
 
 /// `T5Stack`: the encoder or the decoder — blocks sharing the first block's position bias, a final norm.
-struct T5Stack {
-    let blocks: [T5Block]
-    let finalLayerNorm: T5LayerNorm
-    let dropout: DropoutLayer
+public final class T5Stack: Module {
+    /// The blocks.
+    @Child(key: "block") public var block: [T5Block]
+    @Child(key: "final_layer_norm") var finalLayerNorm: T5LayerNorm
+    @Child(key: "dropout") var dropout: Dropout
     let isDecoder: Bool
 
-    init(_ r: ParameterRegistry, _ prefix: String, config c: T5Config, isDecoder: Bool) {
-        let count = isDecoder ? c.decoderLayers : c.numLayers
-        blocks = (0..<count).map {
-            T5Block(r, "\(prefix).block.\($0)", config: c, isDecoder: isDecoder, hasRelativeBias: $0 == 0)
-        }
-        finalLayerNorm = T5LayerNorm(
-            r, prefix + ".final_layer_norm.weight", dim: c.dModel, eps: c.layerNormEpsilon,
-            factor: Float(c.initializerFactor))
-        dropout = DropoutLayer(c.dropoutRate)
+    init(config c: T5Config, isDecoder: Bool, source: RandomSource, rng: inout KalamRandom) {
         self.isDecoder = isDecoder
+        super.init()
+        _block.wrappedValue = (0..<(isDecoder ? c.decoderLayers : c.numLayers)).map {
+            T5Block(config: c, isDecoder: isDecoder, hasRelativeBias: $0 == 0, source: source, rng: &rng)
+        }
+        _finalLayerNorm.wrappedValue = T5LayerNorm(
+            c.dModel, eps: Float(c.layerNormEpsilon), initialValue: Float(c.initializerFactor))
+        _dropout.wrappedValue = Dropout(Float(c.dropoutRate), source: source)
     }
 
-    /// Embedded inputs `[B, T, d]` → hidden states `[B, T, d]`.
+    /// Embedded inputs `[B, T, d]` → hidden states `[B, T, d]`; with a cache, the inputs follow the
+    /// `cache.length` positions it holds.
     func callAsFunction(
-        _ embedded: Tensor, mask: Tensor?, encoder: Tensor?, encoderMask: Tensor?,
-        training: Bool, rng: inout KalamRandom
+        _ embedded: Tensor, mask: Tensor?, encoder: Tensor?, encoderMask: Tensor?, cache: KVCache?
     ) throws -> Tensor {
-        let t = embedded.shape[1]
-        // [1, H, T, T]
-        let bias = try blocks[0].selfAttention.positionBias(queries: t, keys: t, bidirectional: !isDecoder)
-        var x = try dropout(embedded, training: training, rng: &rng)
-        for block in blocks {
-            x = try block(
+        let t = embedded.shape[1], past = cache?.length ?? 0
+        let bias = try block[0].selfAttention.attention.positionBias(
+            queries: t, keys: past + t, offset: past, bidirectional: !isDecoder)  // [1, H, T, Tpast + T]
+        var x = try dropout(embedded)
+        for (i, b) in block.enumerated() {
+            x = try b(
                 x, mask: mask, bias: bias, causal: isDecoder, encoder: encoder, encoderMask: encoderMask,
-                training: training, rng: &rng)
+                cache: cache, layer: i)
         }
-        return try dropout(finalLayerNorm(x), training: training, rng: &rng)
+        return try dropout(finalLayerNorm(x))
     }
 }
 
@@ -236,7 +266,7 @@ struct T5Stack {
 ///
 /// With `labels` and no decoder inputs, the decoder reads the labels shifted right behind
 /// `decoder_start_token_id` (`-100` becoming `pad_token_id`), as transformers does.
-public final class T5ForConditionalGeneration: PretrainedModel {
+public final class T5ForConditionalGeneration: Module, PretrainedModel {
     /// `"T5ForConditionalGeneration"`.
     public static let architecture = "T5ForConditionalGeneration"
     /// T5 has no base-model prefix.
@@ -244,20 +274,19 @@ public final class T5ForConditionalGeneration: PretrainedModel {
 
     /// The configuration.
     public let config: T5Config
-    /// The parameters under their checkpoint keys.
-    public let namedParameters: [(key: String, tensor: Tensor)]
-    /// Whether dropout is active (default false: evaluation).
-    public var isTraining = false
-    /// The generator dropout draws from.
-    public var rng: KalamRandom
-
-    let shared: EmbeddingTable  // [V, d]
-    let encoder: T5Stack
-    let decoder: T5Stack
-    let lmHead: Tensor  // [V, d]: shared's table when tied
+    /// The generator every dropout of the model draws from.
+    public let randomSource: RandomSource
+    /// `[V, d]`: the token embeddings of both stacks.
+    @Child(key: "shared") public var shared: Embedding
+    /// The encoder.
+    @Child(key: "encoder") public var encoder: T5Stack
+    /// The decoder.
+    @Child(key: "decoder") public var decoder: T5Stack
+    /// `[V, d]` for an untied head (T5 v1.1).
+    @Child(key: "lm_head") public var lmHead: Linear?
 
     /// The stacks' `embed_tokens` (and the tied head) are `shared.weight`.
-    public var tiedAliases: [String: String] {
+    public override var tiedKeyAliases: [String: String] {
         var aliases = ["encoder.embed_tokens.weight": "shared.weight", "decoder.embed_tokens.weight": "shared.weight"]
         if config.tiesHead { aliases["lm_head.weight"] = "shared.weight" }
         return aliases
@@ -266,20 +295,23 @@ public final class T5ForConditionalGeneration: PretrainedModel {
     /// No separate head to leave fresh.
     public var headKeys: Set<String> { [] }
 
-    /// A model initialised as transformers does (`initializer_factor`-scaled normals), drawn from `seed`.
+    /// A model initialised as transformers does (`initializer_factor`-scaled normals), drawn from `seed`,
+    /// in evaluation mode.
     public init(config: T5Config, seed: UInt64) throws {
         try config.validate()
         self.config = config
-        let registry = ParameterRegistry(rng: KalamRandom(seed: seed))
+        var rng = KalamRandom(seed: seed)
+        randomSource = RandomSource(seed: 0)
+        super.init()
         let factor = Float(config.initializerFactor)
-        shared = EmbeddingTable(registry, "shared.weight", count: config.vocabSize, dim: config.dModel, std: factor)
-        encoder = T5Stack(registry, "encoder", config: config, isDecoder: false)
-        decoder = T5Stack(registry, "decoder", config: config, isDecoder: true)
-        lmHead =
+        _shared.wrappedValue = Embedding(config.vocabSize, config.dModel, initializer: .normal(std: factor), rng: &rng)
+        _encoder.wrappedValue = T5Stack(config: config, isDecoder: false, source: randomSource, rng: &rng)
+        _decoder.wrappedValue = T5Stack(config: config, isDecoder: true, source: randomSource, rng: &rng)
+        _lmHead.wrappedValue =
             config.tiesHead
-            ? shared.weight : registry.normal("lm_head.weight", [config.vocabSize, config.dModel], std: factor)
-        namedParameters = registry.entries
-        rng = registry.rng.fork(stream: 1)
+            ? nil : Linear(config.dModel, config.vocabSize, bias: false, initializer: .normal(std: factor), rng: &rng)
+        randomSource.generator = rng.fork(stream: 1)
+        eval()
     }
 
     /// `labels` `[B, T]` shifted right: `decoder_start_token_id` first, `-100` replaced by `pad_token_id`.
@@ -302,14 +334,19 @@ public final class T5ForConditionalGeneration: PretrainedModel {
     public func encode(inputIds: IndexTensor, attentionMask: IndexTensor? = nil) throws -> Tensor {
         let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: nil)
         let mask = try ModelInput.mask(attentionMask, batch: b, length: t)
-        return try encoder(
-            shared(inputIds), mask: mask, encoder: nil, encoderMask: nil, training: isTraining, rng: &rng)
+        return try encoder(shared(inputIds), mask: mask, encoder: nil, encoderMask: nil, cache: nil)
     }
 
     /// Logits `[B, Td, V]` for decoder inputs `[B, Td]` over encoder states `[B, T, d]`.
+    ///
+    /// - Parameters:
+    ///   - decoderAttentionMask: `[B, Tpast + Td]`.
+    ///   - cache: the decoder's self-attention keys and values of the `Tpast` earlier decoder positions
+    ///     and the cross-attention keys and values of the encoder states (computed on the first call);
+    ///     it is extended.
     public func decode(
         decoderInputIds: IndexTensor, encoderHiddenStates: Tensor, attentionMask: IndexTensor? = nil,
-        decoderAttentionMask: IndexTensor? = nil
+        decoderAttentionMask: IndexTensor? = nil, cache: KVCache? = nil
     ) throws -> Tensor {
         let (b, td) = try ModelInput.checkIDs(
             decoderInputIds, name: "decoder_input_ids", vocabSize: config.vocabSize, maxLength: nil)
@@ -317,14 +354,15 @@ public final class T5ForConditionalGeneration: PretrainedModel {
             throw ModelError.invalidInput(
                 name: "encoder_hidden_states", reason: "shape \(encoderHiddenStates.shape) for \(b) decoder rows")
         }
+        let past = cache?.length ?? 0
         let encoderMask = try ModelInput.mask(attentionMask, batch: b, length: encoderHiddenStates.shape[1])
         let decoderMask = try ModelInput.mask(
-            decoderAttentionMask, name: "decoder_attention_mask", batch: b, length: td)
+            decoderAttentionMask, name: "decoder_attention_mask", batch: b, length: past + td)
         var y = try decoder(
             shared(decoderInputIds), mask: decoderMask, encoder: encoderHiddenStates, encoderMask: encoderMask,
-            training: isTraining, rng: &rng)  // [B, Td, d]
+            cache: cache)  // [B, Td, d]
         if config.scalesDecoderOutput { y = y * (1 / Float(config.dModel).squareRoot()) }
-        return try linear(y, weight: lmHead)  // [B, Td, V]
+        return try linear(y, weight: lmHead?.weight ?? shared.weight)  // [B, Td, V]
     }
 
     /// Logits `[B, Td, V]`; with `labels` `[B, Td]` also the cross-entropy loss over labels that are not `-100`.

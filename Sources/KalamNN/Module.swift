@@ -76,6 +76,9 @@ protocol ParameterSlot {
 protocol ChildSlot {
     var slotKey: String? { get }
     var modules: [(String?, Module)] { get }
+    /// Puts `module` in place of the child (or of element `index` of an array child); false when the
+    /// module's type does not fit the slot or the index is outside the array.
+    func replace(index: Int?, with module: Module) -> Bool
 }
 
 extension Parameter: ParameterSlot {
@@ -90,6 +93,19 @@ extension Child: ChildSlot {
         if let module = value as? Module { return [(nil, module)] }
         if let list = value as? [Module] { return list.enumerated().map { ("\($0.offset)", $0.element) } }
         return []
+    }
+
+    func replace(index: Int?, with module: Module) -> Bool {
+        if let index {
+            guard var list = value as? [Module], list.indices.contains(index) else { return false }
+            list[index] = module
+            guard let typed = list as? Value else { return false }
+            value = typed
+            return true
+        }
+        guard let typed = module as? Value else { return false }
+        value = typed
+        return true
     }
 }
 
@@ -196,6 +212,92 @@ open class Module {
             changed += 1
         }
         return changed
+    }
+
+    /// The module at a dotted key path (`encoder.layer.3.attention.self.query`; `""` is this module), or nil.
+    public func module(at key: String) -> Module? {
+        namedModules().first { $0.key == key }?.module
+    }
+
+    /// Puts `replacement` where the module at `key` is (a LoRA or adapter wrapper in place of a layer).
+    ///
+    /// The slot keeps its declared type, so the replacement must be of that type or a subclass of it
+    /// (a `LoRALinear` where a `Linear` was). Parameter keys below the slot become the replacement's.
+    /// - Throws: ``ModuleError/noSuchModule(_:)`` when no child has that key,
+    ///   ``ModuleError/incompatibleReplacement(key:expected:found:)`` when the type does not fit.
+    public func replace(_ key: String, with replacement: Module) throws {
+        for (prefix, parent) in namedModules() {
+            let rest: Substring
+            if prefix.isEmpty {
+                rest = Substring(key)
+            } else if key.hasPrefix(prefix + ".") {
+                rest = key.dropFirst(prefix.count + 1)
+            } else {
+                continue
+            }
+            for (name, slot) in parent.childSlots() {
+                var index: Int? = nil
+                if rest == name {
+                    index = nil
+                } else if rest.hasPrefix(name + "."), let i = Int(rest.dropFirst(name.count + 1)) {
+                    index = i
+                } else {
+                    continue
+                }
+                let current = slot.modules.first { index == nil ? $0.0 == nil : $0.0 == "\(index!)" }?.1
+                guard let current else { continue }
+                guard slot.replace(index: index, with: replacement) else {
+                    throw ModuleError.incompatibleReplacement(
+                        key: key, expected: String(describing: type(of: current)),
+                        found: String(describing: type(of: replacement)))
+                }
+                return
+            }
+        }
+        throw ModuleError.noSuchModule(key)
+    }
+
+    /// The child slots of this module with their keys (without array indices).
+    private func childSlots() -> [(String, ChildSlot)] {
+        var result: [(String, ChildSlot)] = []
+        var mirror: Mirror? = Mirror(reflecting: self)
+        while let m = mirror {
+            for child in m.children {
+                guard let slot = child.value as? ChildSlot else { continue }
+                let name = child.label.map { $0.hasPrefix("_") ? String($0.dropFirst()) : $0 } ?? ""
+                result.append((slot.slotKey ?? name, slot))
+            }
+            mirror = m.superclassMirror
+        }
+        return result
+    }
+
+    /// The parameters split into groups: each parameter goes to the first group that matches it, the
+    /// rest to `"decay"` or `"no_decay"` by ``ParameterGroup/defaultDecays(key:shape:)``. Groups that
+    /// receive no parameter are left out; the order is that of `groups`, then decay, then no decay.
+    public func parameterGroups(_ groups: [ParameterGroup] = []) -> [(name: String, parameters: NamedParameters)] {
+        var buckets = [NamedParameters](repeating: [], count: groups.count + 2)
+        for (key, tensor) in namedParameters() {
+            if let g = groups.firstIndex(where: { $0.matches(key, tensor.shape) }) {
+                buckets[g].append((key, tensor))
+            } else {
+                let decays = ParameterGroup.defaultDecays(key: key, shape: tensor.shape)
+                buckets[groups.count + (decays ? 0 : 1)].append((key, tensor))
+            }
+        }
+        let names = groups.map(\.name) + ["decay", "no_decay"]
+        return zip(names, buckets).filter { !$0.1.isEmpty }.map { ($0.0, $0.1) }
+    }
+
+    /// The layer a parameter key belongs to: the number after a `layer`, `h` or `block` component
+    /// (`bert.encoder.layer.3.…` → 3, `transformer.h.0.…` → 0, `decoder.block.2.…` → 2), or nil for
+    /// embeddings, heads and final norms. Layer-wise learning rates and gradual unfreezing use it.
+    public static func layerIndex(of key: String) -> Int? {
+        let parts = key.split(separator: ".")
+        for (i, part) in parts.enumerated().dropLast() where part == "layer" || part == "h" || part == "block" {
+            if let n = Int(parts[i + 1]) { return n }
+        }
+        return nil
     }
 
     /// Keys a checkpoint may hold that name a parameter already loaded under another key (tied weights,

@@ -1,4 +1,5 @@
-/// An error loading or saving a module's parameters, naming the key at fault.
+/// An error loading, saving or rearranging a module's parameters, naming the key at fault. It is the
+/// one error every checkpoint loader in Kalam throws for a key problem.
 public enum ModuleError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The module has a parameter the checkpoint lacks.
     case missingKey(String)
@@ -8,6 +9,10 @@ public enum ModuleError: Error, Equatable, CustomStringConvertible, Sendable {
     case shapeMismatch(key: String, expected: [Int], found: [Int])
     /// The checkpoint stores the tensor in a type that is not a floating-point type.
     case unsupportedDType(key: String, dtype: String)
+    /// No sub-module has this key path.
+    case noSuchModule(String)
+    /// A replacement whose type does not fit the slot it was to fill.
+    case incompatibleReplacement(key: String, expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -17,6 +22,9 @@ public enum ModuleError: Error, Equatable, CustomStringConvertible, Sendable {
             return "parameter '\(key)' has shape \(expected) but the checkpoint holds \(found)"
         case let .unsupportedDType(key, dtype):
             return "tensor '\(key)' is stored as \(dtype), not a floating-point type"
+        case let .noSuchModule(key): return "the model has no module '\(key)'"
+        case let .incompatibleReplacement(key, expected, found):
+            return "cannot put a \(found) at '\(key)': the slot holds a \(expected)"
         }
     }
 }

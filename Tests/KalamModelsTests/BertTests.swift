@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamNN
 import Testing
 
 @testable import KalamModels
@@ -70,7 +71,7 @@ import Testing
         object["num_labels"] = 4
         let config = try BertConfig.decode(json: ModelFixtures.json(object))
         let strict = try BertForSequenceClassification(config: config, seed: 3)
-        #expect(throws: ModelError.missingKey(key: "classifier.weight")) {
+        #expect(throws: ModuleError.missingKey("classifier.weight")) {
             try strict.loadWeights(from: base.appendingPathComponent("model.safetensors"))
         }
         // ... and with newHead the encoder loads (keys without "bert.") and the head stays fresh.
@@ -88,19 +89,19 @@ import Testing
         // A BertModel reading a BertForSequenceClassification checkpoint: classifier.* is unused.
         let config = try BertConfig.load(from: ModelFixtures.directory("bert_seqcls"))
         let model = try BertModel(config: config, seed: 1)
-        #expect(throws: ModelError.unusedKey(key: "classifier.bias")) {
+        #expect(throws: ModuleError.unexpectedKey("classifier.bias")) {
             try model.loadWeights(
                 from: ModelFixtures.directory("bert_seqcls").appendingPathComponent("model.safetensors"))
         }
         // A BertForMaskedLM checkpoint has no pooler.
-        #expect(throws: ModelError.missingKey(key: "bert.pooler.dense.weight")) {
+        #expect(throws: ModuleError.missingKey("bert.pooler.dense.weight")) {
             try model.loadWeights(from: ModelFixtures.directory("bert_mlm").appendingPathComponent("model.safetensors"))
         }
         var object = try ModelFixtures.configObject("bert")
         object["intermediate_size"] = 20
         let wide = try BertModel(config: BertConfig.decode(json: ModelFixtures.json(object)), seed: 1)
         #expect(
-            throws: ModelError.shapeMismatch(
+            throws: ModuleError.shapeMismatch(
                 key: "encoder.layer.0.intermediate.dense.weight", expected: [20, 32], found: [19, 32])
         ) {
             try wide.loadWeights(from: ModelFixtures.directory("bert").appendingPathComponent("model.safetensors"))

@@ -65,9 +65,9 @@ struct ParityFixture {
         _ model: M, tolerance: Float = 1e-3, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         #expect(
-            Set(model.namedParameters.map(\.key)) == Set(parameterNames), "\(name): parameter names",
+            Set(model.namedParameters().map(\.key)) == Set(parameterNames), "\(name): parameter names",
             sourceLocation: sourceLocation)
-        for (key, tensor) in model.namedParameters {
+        for (key, tensor) in model.namedParameters() {
             guard let grad = tensor.grad else {
                 Issue.record("\(name): no gradient for \(key)", sourceLocation: sourceLocation)
                 continue

@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamNN
 import Testing
 
 @testable import KalamModels
@@ -90,7 +91,7 @@ import Testing
             try fresh.loadWeights(from: ModelFixtures.directory("gpt2").appendingPathComponent("model.safetensors"))
         }
         // A v1.0 checkpoint (relu feed-forward) read as v1.1 lacks the gated projections.
-        #expect(throws: ModelError.missingKey(key: "encoder.block.0.layer.1.DenseReluDense.wi_0.weight")) {
+        #expect(throws: ModuleError.missingKey("encoder.block.0.layer.1.DenseReluDense.wi_0.weight")) {
             try fresh.loadWeights(from: ModelFixtures.directory("t5_v1_0").appendingPathComponent("model.safetensors"))
         }
     }

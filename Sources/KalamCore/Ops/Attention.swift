@@ -59,7 +59,10 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
         throw TensorError.invalidArgument(op: "attention", reason: "dropout \(p) is outside [0, 1)")
     }
     let scale = options.scale ?? 1 / Float(d).squareRoot()
-    let qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous()
+    let qc = q.contiguous()
+    // Keys and values may be views whose heads are dense [Tk, D] blocks at any stride (a KV cache's
+    // buffer): they are read in place.
+    let kh = HeadMatrices(k), vh = HeadMatrices(v)
     let maskC = options.keyMask?.contiguous(), biasC = options.bias?.contiguous()
     let probs = Tensor(uninitializedShape: [b, h, tq, tk])
     let out = Tensor(uninitializedShape: [b, h, tq, d])
@@ -78,7 +81,7 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
         // S = scale · Q Kᵀ : [Tq, D] × [D, Tk]
         backend.gemm(
             transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale, a: qc.data + bh * qs, lda: d,
-            b: kc.data + bh * ks, ldb: d, beta: 0, c: sp, ldc: tk)
+            b: kh.base(bh, heads: h), ldb: d, beta: 0, c: sp, ldc: tk)
         if let biasC {
             let bp = biasC.data + ((bi % biasB) * biasH + (hi % biasH)) * ss
             Kernels.addInPlace(sp, bp, count: ss)
@@ -112,7 +115,7 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
         }
         backend.gemm(
             transA: false, transB: false, m: tq, n: d, k: tk, alpha: 1, a: pv, lda: tk,
-            b: vc.data + bh * ks, ldb: d, beta: 0, c: out.data + bh * qs, ldc: d)
+            b: vh.base(bh, heads: h), ldb: d, beta: 0, c: out.data + bh * qs, ldc: d)
         dropped?.deallocate()
     }
 
@@ -120,7 +123,7 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
     if let bias = options.bias { inputs.append(bias) }
     let needBias = options.bias?.requiresGrad ?? false
     let hasBias = options.bias != nil
-    let qd = qc.detached(), kd = kc.detached(), vd = vc.detached(), pd = probs.detached()
+    let qd = qc.detached(), pd = probs.detached()
     let keepD = keep?.detached()
     let maskCopy = masked.map { ptr -> [Bool] in Array(UnsafeBufferPointer(start: ptr, count: b * tq * tk)) }
     masked?.deallocate()
@@ -136,7 +139,7 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
             // dPd = dO Vᵀ : [Tq, D] × [D, Tk]
             backend.gemm(
                 transA: false, transB: true, m: tq, n: tk, k: d, alpha: 1, a: go, lda: d,
-                b: vd.data + bh * ks, ldb: d, beta: 0, c: dsp, ldc: tk)
+                b: vh.base(bh, heads: h), ldb: d, beta: 0, c: dsp, ldc: tk)
             // dV = Pdᵀ dO : [Tk, Tq] × [Tq, D]
             if let keepD {
                 let kp = keepD.data + bh * ss
@@ -167,7 +170,7 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
             // dQ = scale · dS K : [Tq, Tk] × [Tk, D];  dK = scale · dSᵀ Q : [Tk, Tq] × [Tq, D]
             backend.gemm(
                 transA: false, transB: false, m: tq, n: d, k: tk, alpha: scale, a: dsp, lda: tk,
-                b: kd.data + bh * ks, ldb: d, beta: 0, c: gq.data + bh * qs, ldc: d)
+                b: kh.base(bh, heads: h), ldb: d, beta: 0, c: gq.data + bh * qs, ldc: d)
             backend.gemm(
                 transA: true, transB: false, m: tk, n: d, k: tq, alpha: scale, a: dsp, lda: tk,
                 b: qd.data + bh * qs, ldb: d, beta: 0, c: gk.data + bh * ks, ldc: d)
@@ -213,5 +216,30 @@ extension Parallel {
         if parallel { BLAS.setThreads(1) }
         forEach(count, costPerItem: costPerItem, body)
         if parallel { BLAS.setThreads(threads) }
+    }
+}
+
+/// The `[T, D]` matrices of a `[B, H, T, D]` tensor: in place when each is dense (rows of `D` at stride
+/// `D`), whatever the strides between batch rows and heads; else of a dense copy.
+struct HeadMatrices {
+    let tensor: Tensor
+    let batchStride: Int, headStride: Int
+
+    init(_ t: Tensor) {
+        let (tk, d) = (t.shape[2], t.shape[3])
+        if (t.strides[3] == 1 || d == 1) && (t.strides[2] == d || tk == 1) {
+            tensor = t
+            batchStride = t.strides[0]
+            headStride = t.strides[1]
+        } else {
+            tensor = t.contiguous()
+            batchStride = t.shape[1] * tk * d
+            headStride = tk * d
+        }
+    }
+
+    /// The matrix of batch-and-head index `bh` (`b · heads + h`).
+    func base(_ bh: Int, heads: Int) -> UnsafeMutablePointer<Float> {
+        tensor.data + (bh / heads) * batchStride + (bh % heads) * headStride
     }
 }

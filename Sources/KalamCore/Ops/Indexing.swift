@@ -158,3 +158,23 @@ extension Tensor {
         return out.recording("dropout", [self]) { g in [Kernels.zip(g, md, *)] }
     }
 }
+
+extension Tensor {
+    /// The rows (first-dimension entries) at `indices`, in that order, as a dense tensor; an index may
+    /// repeat. Not recorded for `backward()` (beam search and cache reordering use it).
+    /// - Throws: `TensorError.indexOutOfRange` for an index outside the first dimension.
+    public func selectingRows(_ indices: [Int]) throws -> Tensor {
+        let x = contiguous()
+        let rows = x.shape.first ?? 0, inner = x.count / Swift.max(rows, 1)
+        var outShape = x.shape
+        outShape[0] = indices.count
+        let out = Tensor(uninitializedShape: outShape)
+        for (i, r) in indices.enumerated() {
+            guard r >= 0, r < rows else {
+                throw TensorError.indexOutOfRange(op: "selectingRows", index: r, bound: rows)
+            }
+            (out.data + i * inner).update(from: x.data + r * inner, count: inner)
+        }
+        return out
+    }
+}

@@ -1,79 +1,81 @@
 import KalamCore
 
-/// Keys and values of past positions for each attention layer, so decoding step `t` attends to
-/// `0…t` without recomputing them.
-///
-/// Each entry is `[B, H, T, D]`. Self-attention layers append one step at a time; cross-attention
-/// layers store the encoder's keys and values once.
-public final class KVCache {
-    /// Per layer: the cached keys and values, or nil before the first step.
-    public var layers: [(keys: Tensor, values: Tensor)?]
-
-    /// An empty cache for `layerCount` layers.
-    public init(layerCount: Int) { layers = Array(repeating: nil, count: layerCount) }
-
-    /// The number of cached positions (of layer 0).
-    public var length: Int { layers.first??.keys.shape[2] ?? 0 }
-
-    /// Appends new keys and values `[B, H, Tnew, D]` to layer `layer` and returns all of them.
-    public func append(layer: Int, keys: Tensor, values: Tensor) throws -> (keys: Tensor, values: Tensor) {
-        let merged: (keys: Tensor, values: Tensor)
-        if let past = layers[layer] {
-            merged = (try concat([past.keys, keys], axis: 2), try concat([past.values, values], axis: 2))
-        } else {
-            merged = (keys.contiguous(), values.contiguous())
-        }
-        layers[layer] = merged
-        return merged
-    }
-
-    /// Keeps, for each new batch row `i`, the cached row `indices[i]` (beam search reordering).
-    /// - Throws: `TensorError.indexOutOfRange` for an index outside the batch.
-    public func reorder(_ indices: [Int]) throws {
-        layers = try layers.map { entry in
-            guard let entry else { return nil }
-            return (try KVCache.selectRows(entry.keys, indices), try KVCache.selectRows(entry.values, indices))
-        }
-    }
-
-    /// Rows of the first dimension of a dense tensor, gathered in the order of `indices`.
-    static func selectRows(_ t: Tensor, _ indices: [Int]) throws -> Tensor {
-        let x = t.contiguous()
-        let rows = x.shape[0], inner = x.count / max(rows, 1)
-        var shape = x.shape
-        shape[0] = indices.count
-        let out = Tensor(uninitializedShape: shape)
-        for (i, r) in indices.enumerated() {
-            guard r >= 0, r < rows else {
-                throw TensorError.indexOutOfRange(op: "KVCache.reorder", index: r, bound: rows)
-            }
-            (out.data + i * inner).update(from: x.data + r * inner, count: inner)
-        }
-        return out
-    }
-}
-
-/// `[B, T, H·D]` → `[B, H, T, D]`.
+/// `[B, T, H·D]` → `[B, H, T, D]` (a view; attention reads it without a copy when `T` is 1).
 public func splitHeads(_ x: Tensor, heads: Int) throws -> Tensor {
     let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
-    guard c % heads == 0 else {
+    guard heads > 0, c % heads == 0 else {
         throw TensorError.invalidShape(
             op: "splitHeads", shape: x.shape, reason: "\(c) features do not split into \(heads) heads")
     }
-    return try x.reshaped([b, t, heads, c / heads]).permuted([0, 2, 1, 3]).contiguous()
+    // [B, T, H, D] -> [B, H, T, D]
+    return try x.reshaped([b, t, heads, c / heads]).permuted([0, 2, 1, 3])
 }
 
 /// `[B, H, T, D]` → `[B, T, H·D]`.
 public func mergeHeads(_ x: Tensor) throws -> Tensor {
     let (b, h, t, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    return try x.permuted([0, 2, 1, 3]).contiguous().reshaped([b, t, h * d])
+    // [B, H, T, D] -> [B, T, H, D] -> [B, T, C]
+    return try x.permuted([0, 2, 1, 3]).reshaped([b, t, h * d])
+}
+
+/// Which cache an attention layer uses while decoding: its slot `layer` of `cache`, as self-attention
+/// (new keys and values are appended) or as cross-attention (the memory's keys and values are computed
+/// on the first call and reused after).
+public struct AttentionCache {
+    /// The cache.
+    public let cache: KVCache
+    /// The layer's slot.
+    public let layer: Int
+    /// Whether this is cross-attention over a fixed memory.
+    public let isCross: Bool
+
+    /// A slot of `cache`.
+    public init(_ cache: KVCache, layer: Int, isCross: Bool = false) {
+        self.cache = cache
+        self.layer = layer
+        self.isCross = isCross
+    }
+}
+
+/// Multi-head attention from projected queries to projected keys and values, the core every family's
+/// attention layer shares: heads split, the cache extended or reused, scaled dot-product attention,
+/// heads merged.
+///
+/// - Parameters:
+///   - queries: `[B, Tq, H·D]`.
+///   - keysAndValues: the projected keys and values `[B, Tk, H·D]`; not called when a cross-attention
+///     cache already holds them.
+///   - options: scale, causal mask (queries are the last `Tq` of `Tk` positions), key mask `[B, Tk]`
+///     over all keys (cached ones included), bias, dropout.
+/// - Returns: `[B, Tq, H·D]`.
+public func multiHeadAttention(
+    queries: Tensor, keysAndValues: () throws -> (Tensor, Tensor), heads: Int, options: AttentionOptions,
+    cache: AttentionCache? = nil, rng: inout KalamRandom
+) throws -> Tensor {
+    let q = try splitHeads(queries, heads: heads)  // [B, H, Tq, D]
+    var k: Tensor, v: Tensor
+    if let cache, cache.isCross, let stored = cache.cache.crossEntry(layer: cache.layer) {
+        (k, v) = stored
+    } else {
+        let (keys, values) = try keysAndValues()
+        k = try splitHeads(keys, heads: heads)  // [B, H, Tk, D]
+        v = try splitHeads(values, heads: heads)
+        if let cache {
+            if cache.isCross {
+                cache.cache.setCross(layer: cache.layer, keys: k, values: v)
+            } else {
+                (k, v) = try cache.cache.append(layer: cache.layer, keys: k, values: v)
+            }
+        }
+    }
+    let attended = try scaledDotProductAttention(q, k, v, options: options, rng: &rng)  // [B, H, Tq, D]
+    return try mergeHeads(attended)
 }
 
 /// Multi-head attention with separate query, key, value and output projections (keys `q_proj`,
 /// `k_proj`, `v_proj`, `out_proj`): self-attention (optionally causal), cross-attention over a memory,
-/// and decoding with a `KVCache`. Model families with other checkpoint layouts (GPT-2's fused
-/// `c_attn`, BERT's `query`/`key`/`value`, T5's `q`/`k`/`v`/`o`) use `splitHeads`,
-/// `scaledDotProductAttention` and `mergeHeads` the same way.
+/// and decoding with a `KVCache`. The model families use ``multiHeadAttention(queries:keysAndValues:heads:options:cache:rng:)``
+/// with their own checkpoint layouts (GPT-2's fused `c_attn`, BERT's `query`/`key`/`value`, T5's `q`/`k`/`v`/`o`).
 public final class MultiHeadAttention: Module {
     @Child(key: "q_proj") public var query: Linear
     @Child(key: "k_proj") public var key: Linear
@@ -83,12 +85,12 @@ public final class MultiHeadAttention: Module {
     public let heads: Int
     /// Dropout on attention probabilities (training only).
     public let attentionDropout: Float
-    private let source: RandomSource?
+    private let source: RandomSource
 
     /// Attention over `dimension` features split into `heads` heads.
     public init(
         dimension: Int, heads: Int, bias: Bool = true, attentionDropout: Float = 0,
-        source: RandomSource? = nil, rng: inout KalamRandom
+        source: RandomSource = RandomSource(seed: 0), rng: inout KalamRandom
     ) {
         self.heads = heads
         self.attentionDropout = attentionDropout
@@ -109,32 +111,14 @@ public final class MultiHeadAttention: Module {
         _ x: Tensor, memory: Tensor? = nil, causal: Bool = false, keyMask: Tensor? = nil,
         cache: KVCache? = nil, layer: Int = 0
     ) throws -> Tensor {
-        let q = try splitHeads(try query(x), heads: heads)  // [B, H, T, D]
-        var k: Tensor, v: Tensor
-        if let memory, let cached = cache?.layers[layer] {
-            (k, v) = cached  // cross-attention: the memory's keys and values were computed once
-        } else {
-            let source = memory ?? x
-            k = try splitHeads(try key(source), heads: heads)
-            v = try splitHeads(try value(source), heads: heads)
-            if let cache {
-                if memory != nil {
-                    cache.layers[layer] = (k, v)
-                } else {
-                    (k, v) = try cache.append(layer: layer, keys: k, values: v)
-                }
-            }
-        }
-        let p = isTraining ? attentionDropout : 0
-        let options = AttentionOptions(causal: causal && memory == nil, keyMask: keyMask, dropout: p)
-        let attended: Tensor
-        if p > 0, let source {
-            attended = try scaledDotProductAttention(q, k, v, options: options, rng: &source.generator)
-        } else {
-            attended = try scaledDotProductAttention(
-                q, k, v, options: AttentionOptions(causal: options.causal, keyMask: keyMask))
-        }
-        return try output(try mergeHeads(attended))  // [B, T, C]
+        let options = AttentionOptions(
+            causal: causal && memory == nil, keyMask: keyMask, dropout: isTraining ? attentionDropout : 0)
+        let slot = cache.map { AttentionCache($0, layer: layer, isCross: memory != nil) }
+        let attended = try multiHeadAttention(
+            queries: try query(x),
+            keysAndValues: { (try self.key(memory ?? x), try self.value(memory ?? x)) },
+            heads: heads, options: options, cache: slot, rng: &source.generator)
+        return try output(attended)  // [B, T, C]
     }
 }
 

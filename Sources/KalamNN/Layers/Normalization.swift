@@ -28,9 +28,10 @@ public final class RMSNorm: Module {
     /// Added to the mean square.
     public let eps: Float
 
-    /// An RMS norm of `dimension` features.
-    public init(_ dimension: Int, eps: Float = 1e-6) {
-        self.weight = Tensor.ones([dimension])
+    /// An RMS norm of `dimension` features, its scale initialised to `initialValue` (T5 uses its
+    /// `initializer_factor`).
+    public init(_ dimension: Int, eps: Float = 1e-6, initialValue: Float = 1) {
+        self.weight = Tensor.full([dimension], initialValue)
         self.eps = eps
         super.init()
     }

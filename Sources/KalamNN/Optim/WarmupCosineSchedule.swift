@@ -9,7 +9,7 @@ import Foundation
 /// `progress = (step − warmup) / max(1, total − warmup)`:
 /// `peak · (minRatio + (1 − minRatio) · ½ (1 + cos(π · progress)))`.
 /// One deviation: past `totalSteps` the rate stays at the floor (transformers lets the cosine rise again).
-public struct WarmupCosineSchedule: LearningRateSchedule, Equatable {
+public struct WarmupCosineSchedule: LearningRateSchedule, Equatable, Codable {
     /// The rate at the end of warm-up.
     public var peak: Float
     /// Steps of linear warm-up.

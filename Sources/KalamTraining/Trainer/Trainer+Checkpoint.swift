@@ -11,6 +11,8 @@ extension Trainer {
         public static let optimizer = "optimizer.safetensors"
         /// ``TrainerState`` as JSON.
         public static let state = "trainer_state.json"
+        /// The plug-ins' state tensors, keyed `<plugin name>/<key>`.
+        public static let plugins = "plugins.safetensors"
     }
 
     /// Saves a checkpoint of the current step into ``checkpointStore`` (atomically).
@@ -21,9 +23,23 @@ extension Trainer {
             throw TrainingError.invalidOption(
                 name: "run directory", value: "none", reason: "checkpoints need a run directory")
         }
-        let state = currentState()
+        let state = try currentState()
         return try store.save(step: currentStep, beforeRename: beforeCheckpointRename) { folder in
-            try model.saveParameters(to: folder.appendingPathComponent(CheckpointFile.model))
+            try model.writeCheckpointParameters(to: folder.appendingPathComponent(CheckpointFile.model))
+            if !plugins.isEmpty {
+                let pluginURL = folder.appendingPathComponent(CheckpointFile.plugins)
+                let tensors = plugins.flatMap { plugin in
+                    plugin.stateTensors().sorted { $0.key < $1.key }.map {
+                        SafeTensors.TensorData.float32(
+                            name: plugin.name + "/" + $0.key, shape: $0.value.shape, values: $0.value.scalars)
+                    }
+                }
+                do {
+                    try SafeTensors.write(tensors: tensors, to: pluginURL)
+                } catch {
+                    throw TrainingError.writeFailed(path: pluginURL.path, reason: "\(error)")
+                }
+            }
             let optimizerURL = folder.appendingPathComponent(CheckpointFile.optimizer)
             do {
                 try optimizer.saveState(to: optimizerURL)
@@ -76,14 +92,19 @@ extension Trainer {
             throw TrainingError.architectureMismatch(expected: expected, found: found)
         }
         try configuration.checkCompatible(with: state.configuration)
-        var restoredIterator = iterator
+        guard configuration.steps >= state.step else {
+            throw TrainingError.invalidOption(
+                name: "steps", value: "\(configuration.steps)",
+                reason: "is below the \(state.step) steps the checkpoint has already taken")
+        }
+        var restoredData = data
         do {
-            try restoredIterator.restore(state.dataPosition)
+            try restoredData.restore(checkpointPosition: state.dataPosition)
         } catch {
             throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(error)")
         }
-        // Check the optimizer state first (into a scratch optimizer), then load the parameters, so a
-        // bad file leaves the trainer untouched as far as possible.
+        // Check every file before changing anything: the optimizer state into a scratch optimizer, the
+        // plug-ins' tensors by reading them, then load the parameters (all or nothing).
         let optimizerURL = checkpoint.appendingPathComponent(CheckpointFile.optimizer)
         guard FileManager.default.fileExists(atPath: optimizerURL.path) else {
             throw TrainingError.corruptCheckpoint(
@@ -93,29 +114,55 @@ extension Trainer {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
             throw TrainingError.corruptCheckpoint(path: checkpoint.path, reason: "\(CheckpointFile.model) is missing")
         }
+        let pluginState = try readPluginState(checkpoint)
         do {
-            try optimizer.loadState(from: optimizerURL, parameters: model.namedParameters)
+            try optimizer.loadState(from: optimizerURL, parameters: model.namedParameters())
         } catch {
             throw TrainingError.corruptCheckpoint(
                 path: checkpoint.path, reason: "\(CheckpointFile.optimizer): \(Self.describe(error))")
         }
-        try model.loadParameters(from: modelURL)
-        model.rng = state.modelRNG
-        iterator = restoredIterator
+        try model.readCheckpointParameters(from: modelURL)
+        for plugin in plugins { try plugin.restore(stateTensors: pluginState[plugin.name] ?? [:]) }
+        model.randomSource.generator = state.modelRNG
+        data = restoredData
         step = state.step
         tokensSeen = state.tokensSeen
         objectiveRNG = state.objectiveRNG
         bestValidationLoss = state.bestValidationLoss
         evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
         losses = state.losses
+        // A run asked to go further than the checkpoint's: the curve so far is kept and decays from
+        // the step reached to the new end.
+        schedule =
+            state.schedule.totalSteps == configuration.steps
+            ? state.schedule : state.schedule.extended(from: state.step, to: configuration.steps)
+    }
+
+    /// The plug-ins' state tensors of a checkpoint, by plug-in name.
+    private func readPluginState(_ checkpoint: URL) throws -> [String: [String: Tensor]] {
+        guard !plugins.isEmpty else { return [:] }
+        let url = checkpoint.appendingPathComponent(CheckpointFile.plugins)
+        do {
+            let file = try SafeTensorsFile(contentsOf: url)
+            var result: [String: [String: Tensor]] = [:]
+            for entry in file.entries {
+                guard let slash = entry.name.firstIndex(of: "/") else { continue }
+                let owner = String(entry.name[..<slash]), key = String(entry.name[entry.name.index(after: slash)...])
+                result[owner, default: [:]][key] = try Tensor(try file.floats(entry.name), shape: entry.shape)
+            }
+            return result
+        } catch {
+            throw TrainingError.corruptCheckpoint(
+                path: checkpoint.path, reason: "\(CheckpointFile.plugins): \(Self.describe(error))")
+        }
     }
 
     /// The state that a checkpoint of the current step holds.
-    func currentState() -> TrainerState {
+    func currentState() throws -> TrainerState {
         TrainerState(
             step: step, tokensSeen: tokensSeen, architecture: model.architectureDescriptor,
-            configuration: configuration, dataPosition: iterator.position, objectiveRNG: objectiveRNG,
-            modelRNG: model.rng, bestValidationLoss: bestValidationLoss,
+            configuration: configuration, dataPosition: try data.checkpointPosition(), schedule: schedule,
+            objectiveRNG: objectiveRNG, modelRNG: model.randomSource.generator, bestValidationLoss: bestValidationLoss,
             evaluationsWithoutImprovement: evaluationsWithoutImprovement, losses: losses)
     }
 

@@ -32,11 +32,13 @@ public struct TrainingResult: Sendable {
     public var seconds: Double
 }
 
-/// The one training loop for every objective: AdamW with a warm-up + cosine learning-rate schedule,
-/// gradient clipping and accumulation; evaluation every N steps; checkpoints every N steps and at the
-/// end (atomic, newest K kept); resuming bit-identically from a checkpoint (parameters, optimizer
-/// moments, schedule step, both generators and the data position); early stopping on validation loss;
-/// a JSONL metrics log; a progress display; and a clean stop with a checkpoint on Ctrl-C.
+/// The one training loop for every model and objective: AdamW (with parameter groups) and a warm-up +
+/// cosine learning-rate schedule (extendable on resume), gradient clipping and accumulation; plug-ins
+/// that add a loss term, transform gradients or act after each step; evaluation every N steps;
+/// checkpoints every N steps and at the end (atomic, newest K kept); resuming bit-identically from a
+/// checkpoint (parameters, optimizer moments, schedule, both generators, the data position and the
+/// plug-ins' state); early stopping on validation loss; a JSONL metrics log; a progress display; and a
+/// clean stop with a checkpoint on Ctrl-C.
 ///
 /// ```swift
 /// let model = try GPT2LMHeadModel(config: config, seed: 1)
@@ -50,18 +52,18 @@ public final class Trainer {
     public let model: TrainableModel
     /// How a batch becomes a loss.
     public let objective: TrainingObjective
-    /// Training blocks.
-    public let trainBlocks: PackedBlocks
-    /// Validation blocks (`nil`: no evaluation, no early stopping).
-    public let validationBlocks: PackedBlocks?
+    /// Validation batches (`nil`: no evaluation, no early stopping).
+    public let validationBatches: [Batch]?
     /// The settings.
     public let configuration: TrainerConfiguration
     /// Where checkpoints (`checkpoints/`) and the metrics log (`metrics.jsonl`) go; `nil` keeps nothing.
     public let runDirectory: URL?
     /// The optimizer.
     public let optimizer: AdamW
-    /// The learning-rate schedule.
-    public let schedule: WarmupCosineSchedule
+    /// The learning-rate schedule (extended when a resumed run asks for more steps).
+    public internal(set) var schedule: TrainingSchedule
+    /// Plug-ins called by the loop, in order.
+    public let plugins: [TrainerPlugin]
     /// Shows progress; `nil` shows nothing.
     public var display: ProgressDisplay?
     /// Checked between steps; set by SIGINT when its handler is installed.
@@ -73,7 +75,7 @@ public final class Trainer {
     /// process mid-write).
     public var beforeCheckpointRename: ((URL) -> Void)?
 
-    var iterator: BatchIterator
+    var data: any BatchSource
     var objectiveRNG: KalamRandom
     var step = 0
     var tokensSeen = 0
@@ -83,27 +85,54 @@ public final class Trainer {
     private var log: MetricsLog?
 
     /// A trainer at step 0.
-    /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for bad settings;
-    ///   `BatchingError.notEnoughBlocks` when the training blocks do not fill one batch.
+    /// - Parameters:
+    ///   - data: where training batches come from.
+    ///   - validation: batches to evaluate on, or nil.
+    ///   - parameterGroups: weight decay and learning-rate scale by parameter (the default rule
+    ///     otherwise: no decay for biases, norms and embeddings).
+    ///   - plugins: extra loss terms, gradient transforms and per-step actions.
+    /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for bad settings.
     public init(
-        model: TrainableModel, objective: TrainingObjective, train: PackedBlocks, validation: PackedBlocks?,
-        configuration: TrainerConfiguration, runDirectory: URL? = nil
+        model: TrainableModel, objective: TrainingObjective, data: any BatchSource, validation: [Batch]?,
+        configuration: TrainerConfiguration, runDirectory: URL? = nil, parameterGroups: [ParameterGroup] = [],
+        plugins: [TrainerPlugin] = []
     ) throws {
         try configuration.validate()
+        guard Set(plugins.map(\.name)).count == plugins.count else {
+            throw TrainingError.invalidOption(
+                name: "plugins", value: plugins.map(\.name).joined(separator: ","), reason: "names must be unique")
+        }
         self.model = model
         self.objective = objective
-        trainBlocks = train
-        validationBlocks = validation
+        self.data = data
+        validationBatches = validation
         self.configuration = configuration
         self.runDirectory = runDirectory
+        self.plugins = plugins
         let c = configuration
         optimizer = try AdamW(
-            learningRate: c.learningRate, betas: (c.beta1, c.beta2), eps: c.eps, weightDecay: c.weightDecay)
-        schedule = WarmupCosineSchedule(
-            peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.steps,
-            minRatio: c.minLearningRateRatio)
-        iterator = try BatchIterator(blocks: train, batchSize: c.batchSize, seed: c.seed, shuffle: true)
+            learningRate: c.learningRate, betas: (c.beta1, c.beta2), eps: c.eps, weightDecay: c.weightDecay,
+            groups: parameterGroups)
+        schedule = TrainingSchedule(
+            peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.steps, minRatio: c.minLearningRateRatio)
         objectiveRNG = KalamRandom(seed: c.seed).fork(stream: 7)
+    }
+
+    /// A trainer over packed token blocks: training batches in a seeded order, all validation blocks.
+    /// - Throws: `BatchingError.notEnoughBlocks` when the training blocks do not fill one batch.
+    public convenience init(
+        model: TrainableModel, objective: TrainingObjective, train: PackedBlocks, validation: PackedBlocks?,
+        configuration: TrainerConfiguration, runDirectory: URL? = nil, parameterGroups: [ParameterGroup] = [],
+        plugins: [TrainerPlugin] = []
+    ) throws {
+        try configuration.validate()
+        let iterator = try BatchIterator(
+            blocks: train, batchSize: configuration.batchSize, seed: configuration.seed, shuffle: true)
+        var batches = try validation?.sequentialBatches(batchSize: configuration.batchSize)
+        if let limit = configuration.evalBatches { batches = batches.map { Array($0.prefix(limit)) } }
+        try self.init(
+            model: model, objective: objective, data: iterator, validation: batches, configuration: configuration,
+            runDirectory: runDirectory, parameterGroups: parameterGroups, plugins: plugins)
     }
 
     /// The checkpoint store of ``runDirectory``.
@@ -118,12 +147,16 @@ public final class Trainer {
     /// Steps taken so far.
     public var currentStep: Int { step }
 
+    /// The last step of the run (``TrainerConfiguration/steps``).
+    var totalSteps: Int { configuration.steps }
+
     // MARK: - The loop
 
     /// Trains until ``TrainerConfiguration/steps``, early stopping, an interrupt, or `stopAfter` steps
     /// in total; saves a checkpoint at the end (when there is a run directory).
     /// - Parameters:
-    ///   - resumeFrom: a checkpoint (or a run folder) to continue from.
+    ///   - resumeFrom: a checkpoint (or a run folder) to continue from. When the configuration asks for
+    ///     more steps than the checkpoint's run, the run is extended (see ``TrainingSchedule``).
     ///   - stopAfter: stop once this many steps have been taken in total (the schedule still spans
     ///     ``TrainerConfiguration/steps``), as an interrupted run would; resuming later continues the
     ///     same curve.
@@ -141,9 +174,9 @@ public final class Trainer {
         var lastValidation: Float?
         var reason = StopReason.completed
         let startStep = step
-        model.isTraining = true
+        model.train()
         defer {
-            model.isTraining = false
+            model.eval()
             display?.finish()
         }
 
@@ -178,7 +211,7 @@ public final class Trainer {
                 intervalStart = now
                 intervalTokens = 0
             }
-            if c.evalEvery > 0, step % c.evalEvery == 0, step < c.steps, validationBlocks != nil {
+            if c.evalEvery > 0, step % c.evalEvery == 0, step < c.steps, validationBatches != nil {
                 let v = try evaluate()
                 lastValidation = v
                 evaluations.append((step, v))
@@ -193,7 +226,7 @@ public final class Trainer {
                 display?.message("saved checkpoint \(CheckpointStore.name(step: step))")
             }
         }
-        if reason == .completed, validationBlocks != nil, evaluations.last?.step != step {
+        if reason == .completed, validationBatches != nil, evaluations.last?.step != step {
             let v = try evaluate()
             evaluations.append((step, v))
             record(validation: v, elapsed: Date().timeIntervalSince(start))
@@ -209,31 +242,34 @@ public final class Trainer {
     /// - Returns: the mean loss, the gradient norm before clipping, the learning rate and target tokens.
     private func trainStep() throws -> (Float, Float, Float, Int) {
         let c = configuration
-        let parameters = model.namedParameters
+        let parameters = model.trainableParameters()
         zeroGrad(parameters)
         var lossSum: Double = 0
         var tokens = 0
         let scale = Tensor(scalar: 1 / Float(c.gradientAccumulation))
         for _ in 0..<c.gradientAccumulation {
-            let batch = iterator.next()
-            tokens += objective.targetCount(of: batch)
-            let loss = try objective.loss(on: batch, rng: &objectiveRNG)
+            let batch = try data.nextBatch()
+            let out = try objective.loss(on: batch, rng: &objectiveRNG)
+            tokens += out.targetCount
+            var loss = out.value
+            for plugin in plugins {
+                if let extra = try plugin.extraLoss(model: model, batch: batch) { loss = try loss + extra }
+            }
             let value = try loss.item()
             guard value.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1) }
             lossSum += Double(value)
             try (c.gradientAccumulation == 1 ? loss : loss * scale).backward()
         }
-        let norm: Float
-        if let maxNorm = c.maxGradNorm {
-            norm = try clipGradNorm(parameters, maxNorm: maxNorm)
-        } else {
-            norm = try clipGradNorm(parameters, maxNorm: .greatestFiniteMagnitude)
+        for plugin in plugins {
+            try plugin.transformGradients(parameters.filter { $0.tensor.grad != nil }, step: step + 1)
         }
+        let norm = try clipGradNorm(parameters, maxNorm: c.maxGradNorm ?? .greatestFiniteMagnitude)
         let lr = schedule.learningRate(at: step + 1)
         optimizer.learningRate = lr
         try optimizer.step(parameters)
         zeroGrad(parameters)
         step += 1
+        for plugin in plugins { try plugin.afterStep(model: model, step: step) }
         return (Float(lossSum / Double(c.gradientAccumulation)), norm, lr, tokens)
     }
 
@@ -251,7 +287,8 @@ public final class Trainer {
         r.elapsed = elapsed
         log?.append(r)
         display?.message(
-            String(format: "step %d: validation loss %.4f, perplexity %.2f", step, v, Foundation.exp(Double(v))))
+            String(
+                format: "step %d: validation loss %.4f, perplexity %.2f", step, v, Foundation.exp(Double(v))))
     }
 
     /// Appends a summary record to the metrics log.
@@ -263,41 +300,46 @@ public final class Trainer {
 
     // MARK: - Evaluation
 
-    /// The mean loss per target token over the validation blocks (at most
-    /// ``TrainerConfiguration/evalBatches`` batches), in evaluation mode, without gradients.
-    /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` without validation blocks.
+    /// The mean loss per target over the validation batches, in evaluation mode, without gradients.
+    /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` without validation batches.
     public func evaluate() throws -> Float {
-        guard let validation = validationBlocks else {
+        guard let validation = validationBatches else {
             throw TrainingError.invalidOption(
                 name: "validation", value: "none", reason: "no validation blocks to evaluate on")
         }
-        return try Trainer.evaluate(
-            model: model, objective: objective, blocks: validation,
-            batchSize: configuration.batchSize, maxBatches: configuration.evalBatches,
-            seed: configuration.seed)
+        return try Trainer.evaluate(model: model, objective: objective, batches: validation, seed: configuration.seed)
     }
 
-    /// The mean loss per target token of `objective` over `blocks`, in evaluation mode, without
-    /// gradients, with a generator of its own (so evaluating changes nothing a resumed run depends on).
+    /// The mean loss per target of `objective` over `batches`, in evaluation mode, without gradients,
+    /// with a generator of its own (so evaluating changes nothing a resumed run depends on, and a
+    /// random objective scores the same masking each time).
+    public static func evaluate(
+        model: TrainableModel, objective: TrainingObjective, batches: [Batch], seed: UInt64 = 0
+    ) throws -> Float {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        var rng = KalamRandom(seed: seed).fork(stream: 11)
+        var total: Double = 0, count = 0
+        try Tensor.withoutGrad {
+            for batch in batches {
+                let out = try objective.loss(on: batch, rng: &rng)
+                guard out.targetCount > 0 else { continue }
+                total += Double(try out.value.item()) * Double(out.targetCount)
+                count += out.targetCount
+            }
+        }
+        return count == 0 ? .nan : Float(total / Double(count))
+    }
+
+    /// ``evaluate(model:objective:batches:seed:)`` over packed blocks in order (at most `maxBatches`
+    /// batches of `batchSize`).
     public static func evaluate(
         model: TrainableModel, objective: TrainingObjective, blocks: PackedBlocks,
         batchSize: Int, maxBatches: Int? = nil, seed: UInt64 = 0
     ) throws -> Float {
-        let wasTraining = model.isTraining
-        model.isTraining = false
-        defer { model.isTraining = wasTraining }
-        var rng = KalamRandom(seed: seed).fork(stream: 11)
-        var total: Double = 0, count = 0
         var batches = try blocks.sequentialBatches(batchSize: batchSize)
         if let maxBatches { batches = Array(batches.prefix(maxBatches)) }
-        try Tensor.withoutGrad {
-            for batch in batches {
-                let n = objective.targetCount(of: batch)
-                guard n > 0 else { continue }
-                total += Double(try objective.loss(on: batch, rng: &rng).item()) * Double(n)
-                count += n
-            }
-        }
-        return count == 0 ? .nan : Float(total / Double(count))
+        return try evaluate(model: model, objective: objective, batches: batches, seed: seed)
     }
 }

@@ -77,9 +77,10 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
         try check(logEvery >= 1, "log-every", logEvery, "must be at least 1")
     }
 
-    /// Throws ``TrainingError/invalidOption(name:value:reason:)`` when `saved` (a checkpoint's
-    /// configuration) differs in a setting that shapes the loss curve; `steps`, evaluation, logging,
-    /// checkpointing and early stopping may change on resume.
+    /// Throws ``TrainingError/configurationMismatch(fields:)``, naming each setting and its two values, when `saved` (a checkpoint's
+    /// configuration) differs in a setting that shapes the loss curve; `steps` (a run may be extended:
+    /// see ``TrainingSchedule``), evaluation, logging, checkpointing and early stopping may change on
+    /// resume.
     public func checkCompatible(with saved: TrainerConfiguration) throws {
         var a = self, b = saved
         a.steps = 0
@@ -98,14 +99,10 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
         b.earlyStoppingMinDelta = 0
         a.logEvery = 1
         b.logEvery = 1
-        if a != b {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let da = (try? encoder.encode(a)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let db = (try? encoder.encode(b)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            throw TrainingError.invalidOption(
-                name: "resume configuration", value: da,
-                reason: "differs from the checkpoint's \(db)")
+        let changed = differences(b, a)
+        if !changed.isEmpty {
+            throw TrainingError.configurationMismatch(
+                fields: changed.map { "\($0.key): checkpoint \($0.a), now \($0.b)" })
         }
     }
 }

@@ -5,7 +5,7 @@ import KalamCore
 /// exactly where the saved one stopped. Stored as `trainer_state.json` in each checkpoint.
 public struct TrainerState: Codable, Sendable, Equatable {
     /// The format version of this file.
-    public var version = 1
+    public var version = 2
     /// Optimizer steps taken.
     public var step: Int
     /// Target tokens trained on so far.
@@ -14,8 +14,10 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var architecture: String
     /// The configuration of the run that saved it.
     public var configuration: TrainerConfiguration
-    /// The next training batch.
-    public var dataPosition: BatchIterator.Position
+    /// The next training batch: the batch source's position (JSON).
+    public var dataPosition: Data
+    /// The learning-rate schedule, with the extensions of resumed runs.
+    public var schedule: TrainingSchedule
     /// The trainer's generator (objectives that draw at random).
     public var objectiveRNG: KalamRandom
     /// The model's dropout generator.
@@ -28,7 +30,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var losses: [Float]
 
     enum CodingKeys: String, CodingKey {
-        case version, step, architecture, configuration, losses
+        case version, step, architecture, configuration, losses, schedule
         case tokensSeen = "tokens_seen"
         case dataPosition = "data_position"
         case objectiveRNG = "objective_rng"

@@ -18,6 +18,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     /// The loss became NaN or infinite at `step`.
     case nonFiniteLoss(step: Int)
+    /// A resumed run's settings differ from the checkpoint's; each entry names a setting and both values.
+    case configurationMismatch(fields: [String])
     /// A preset name that is neither a known preset nor an existing configuration file.
     case unknownPreset(name: String, known: [String])
     /// An architecture the trainer cannot build.
@@ -40,6 +42,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "checkpoint does not fit the model: parameter '\(key)' \(reason)"
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason)"
+        case let .configurationMismatch(fields):
+            return "the settings differ from the checkpoint's: " + fields.joined(separator: "; ")
         case let .nonFiniteLoss(step):
             return "the loss is not finite at step \(step); lower the learning rate or enable clipping"
         case let .unknownPreset(name, known):

@@ -1,6 +1,7 @@
 import Foundation
 import KalamCore
 import KalamModels
+import KalamNN
 import Testing
 
 @testable import KalamGeneration
@@ -25,19 +26,19 @@ func runModelCase<D: LanguageModelDecoder>(
 }
 
 /// The KV-cached GPT-2 decoder against transformers on the tiny random GPT-2 of the fixture script.
-struct GPT2DecoderTests {
+struct CausalLMDecoderTests {
     static let directory = GenerationFixtures.directory.appendingPathComponent("gpt2")
     static let cases = (try! GenerationFixtures.json("models.json"))["gpt2"] as! [[String: Any]]
     static let caseNames = cases.map { $0["name"] as! String }
 
-    static func decoder(recompute: Bool = false) throws -> GPT2Decoder {
-        var decoder = try GPT2Decoder(directory: directory)
+    static func decoder(recompute: Bool = false) throws -> CausalLMDecoder {
+        var decoder = try CausalLMDecoder(directory: directory)
         decoder.padTokenId = 0  // the fixture script left-pads with 0
         decoder.recompute = recompute
         return decoder
     }
 
-    static func run(_ fixtureCase: [String: Any], decoder: GPT2Decoder) throws -> ([[Int32]], [Float]) {
+    static func run(_ fixtureCase: [String: Any], decoder: CausalLMDecoder) throws -> ([[Int32]], [Float]) {
         try runModelCase(fixtureCase, decoder: decoder, eos: 95, pad: 0)
     }
 
@@ -86,7 +87,9 @@ struct GPT2DecoderTests {
         }
         var config = decoder.config
         config.bosTokenId = nil
-        let noBOS = try GPT2Decoder(config: config, weights: try CheckpointWeights(directory: Self.directory))
+        let bare = try GPT2LMHeadModel(config: config, seed: 0)
+        try bare.loadWeights(from: Self.directory.appendingPathComponent("model.safetensors"))
+        let noBOS = CausalLMDecoder(model: bare)
         #expect(throws: GenerationError.emptyPrompt(row: 0)) {
             try TokenIterator(decoder: noBOS, prompts: [[]], parameters: params)
         }
@@ -106,11 +109,19 @@ struct GPT2DecoderTests {
     }
 
     @Test func missingWeightsAreNamed() throws {
-        let real = try CheckpointWeights(directory: Self.directory)
-        let holed = CheckpointWeights { key in key.hasSuffix("h.1.mlp.c_fc.bias") ? nil : try real.lookup(key) }
-        let config = try GPT2Config.load(from: Self.directory.appendingPathComponent("config.json"))
-        #expect(throws: GenerationError.missingWeight(key: "transformer.h.1.mlp.c_fc.bias")) {
-            try GPT2Decoder(config: config, weights: holed)
+        // A checkpoint without one tensor: the one loader names it, and generation never starts.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-holed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(
+            at: Self.directory.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        let real = try SafeTensorsFile(contentsOf: Self.directory.appendingPathComponent("model.safetensors"))
+        let kept = try real.entries.filter { !$0.name.hasSuffix("h.1.mlp.c_fc.bias") }.map {
+            SafeTensors.TensorData.float32(name: $0.name, shape: $0.shape, values: try real.floats($0.name))
+        }
+        try SafeTensors.write(tensors: kept, to: folder.appendingPathComponent("model.safetensors"))
+        #expect(throws: ModuleError.missingKey("transformer.h.1.mlp.c_fc.bias")) {
+            try CausalLMDecoder(directory: folder)
         }
     }
 }
@@ -118,8 +129,8 @@ struct GPT2DecoderTests {
 /// The decoder built from KalamModels' `GPT2LMHeadModel` agrees with that model's own forward pass.
 struct GPT2ModelConformanceTests {
     @Test func decoderFromModelMatchesTheModelForward() throws {
-        let model = try GPT2LMHeadModel.load(from: GPT2DecoderTests.directory)
-        let decoder = try GPT2Decoder(model: model)
+        let model = try GPT2LMHeadModel.load(from: CausalLMDecoderTests.directory)
+        let decoder = CausalLMDecoder(model: model)
         let prompt: [Int32] = [5, 17, 42, 8, 23]
         let logits = try model(inputIds: IndexTensor(prompt, shape: [1, prompt.count])).logits.scalars  // [1, T, V]
         let vocabulary = decoder.vocabularySize
@@ -133,7 +144,53 @@ struct GPT2ModelConformanceTests {
         params.eosTokenIds = [95]
         var iterator = try TokenIterator(decoder: decoder, prompts: [prompt], parameters: params)
         let expected = GenerationFixtures.intRows(
-            GPT2DecoderTests.cases.first { $0["name"] as! String == "greedy" }!["sequences"])
+            CausalLMDecoderTests.cases.first { $0["name"] as! String == "greedy" }!["sequences"])
         #expect(try iterator.run() == expected)
+    }
+
+    @Test func greedyIdsEqualTheTrainingForwardsArgmax() throws {
+        // Greedy decoding by hand with the training forward (no cache, full sequence each step)
+        // gives the ids the cached decoder generates.
+        let model = try GPT2LMHeadModel.load(from: CausalLMDecoderTests.directory)
+        var ids: [Int32] = [5, 17, 42, 8, 23]
+        let vocabulary = model.config.vocabSize
+        for _ in 0..<20 {
+            let logits = try model(inputIds: IndexTensor(ids, shape: [1, ids.count])).logits.scalars
+            let last = Array(logits[((ids.count - 1) * vocabulary)...])
+            var best = 0
+            for v in 1..<vocabulary where last[v] > last[best] { best = v }
+            ids.append(Int32(best))
+        }
+        var params = GenerationParameters()
+        params.eosTokenIds = []
+        var iterator = try TokenIterator(
+            decoder: CausalLMDecoder(model: model), prompts: [Array(ids.prefix(5))], parameters: params)
+        #expect(try iterator.run()[0] == Array(ids.dropFirst(5)))
+    }
+
+    @Test func cachedForwardEqualsUncachedForward() throws {
+        let model = try GPT2LMHeadModel.load(from: CausalLMDecoderTests.directory)
+        let ids: [Int32] = [5, 17, 42, 8, 23, 1, 9]
+        let full = try model.hiddenStates(inputIds: IndexTensor(ids + ids, shape: [2, ids.count])).scalars
+        let cache = KVCache(layerCount: model.config.nLayer)
+        var steps: [Float] = []
+        try Tensor.withoutGrad {
+            for (t, id) in ids.enumerated() {
+                let h = try model.hiddenStates(inputIds: IndexTensor([id, id], shape: [2, 1]), cache: cache)
+                steps.append(contentsOf: h.scalars)
+                #expect(cache.length == t + 1)
+            }
+        }
+        let c = model.config.nEmbd
+        var worst: Float = 0
+        for t in 0..<ids.count {
+            for row in 0..<2 {
+                for k in 0..<c {
+                    let a = full[(row * ids.count + t) * c + k], b = steps[(t * 2 + row) * c + k]
+                    worst = max(worst, abs(a - b))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "max |Δ| = \(worst)")
     }
 }
