@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamNN
 import Testing
 
 @testable import KalamModels
@@ -52,5 +53,26 @@ import Testing
         #expect(throws: ModelError.wrongFamily(expected: "gpt2", found: "a bert checkpoint")) {
             try model.loadWeights(from: ModelFixtures.directory("bert").appendingPathComponent("model.safetensors"))
         }
+    }
+
+    @Test func aCheckpointWithOneWrongShapeChangesNothing() throws {
+        // The wrong shape is the last tensor, so a loader copying as it goes would have changed the rest.
+        let model = try GPT2LMHeadModel(config: GPT2Config.load(from: ModelFixtures.directory("gpt2")), seed: 1)
+        let before = model.namedParameters().map { $0.tensor.scalars }
+        let source = try SafeTensorsFile(
+            contentsOf: ModelFixtures.directory("gpt2").appendingPathComponent("model.safetensors"))
+        var tensors = try source.entries.map {
+            SafeTensors.TensorData.float32(name: $0.name, shape: $0.shape, values: try source.floats($0.name))
+        }
+        let last = model.namedParameters().last!.key
+        let index = try #require(tensors.firstIndex { $0.name == last })
+        tensors[index] = .float32(name: last, shape: [33], values: [Float](repeating: 1, count: 33))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-shape-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try SafeTensors.write(tensors: tensors, to: url)
+        #expect(throws: ModuleError.shapeMismatch(key: last, expected: [32], found: [33])) {
+            try model.loadWeights(from: url)
+        }
+        #expect(model.namedParameters().map { $0.tensor.scalars } == before)
     }
 }

@@ -124,4 +124,44 @@ final class ToyModel: Module {
         #expect(zip(full, incremental).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(cache.length == 5)
     }
+
+    final class ScaledLinear: Linear {
+        override func callAsFunction(_ x: Tensor) throws -> Tensor { try super.callAsFunction(x) * 2 }
+    }
+
+    @Test func replaceByKeyPathKeepsKeysAndChecksTypes() throws {
+        let model = ToyModel(seed: 1)
+        var rng = KalamRandom(seed: 2)
+        let wrapped = ScaledLinear(4, 8, rng: &rng)
+        try model.replace("h.1.mlp.fc1", with: wrapped)
+        #expect(model.blocks[1].feedForward.up === wrapped)
+        #expect(model.module(at: "h.1.mlp.fc1") === wrapped)
+        #expect(model.namedParameters().map(\.key).contains("h.1.mlp.fc1.weight"))
+        let x = Tensor.ones([1, 4])
+        let plain = try linear(x, weight: wrapped.weight, bias: wrapped.bias).scalars
+        #expect(try model.blocks[1].feedForward.up(x).scalars == plain.map { $0 * 2 })
+        // An array element and an optional child are slots too.
+        let block = ToyBlock(rng: &rng)
+        try model.replace("h.0", with: block)
+        #expect(model.blocks[0] === block)
+        #expect(throws: ModuleError.noSuchModule("h.2.mlp")) { try model.replace("h.2.mlp", with: wrapped) }
+        #expect(
+            throws: ModuleError.incompatibleReplacement(key: "h.1.ln_1", expected: "LayerNorm", found: "ScaledLinear")
+        ) {
+            try model.replace("h.1.ln_1", with: wrapped)
+        }
+    }
+
+    @Test func parameterGroupsAndLayerIndices() {
+        let model = ToyModel(seed: 1)
+        let groups = model.parameterGroups([ParameterGroup(name: "first block") { key, _ in key.hasPrefix("h.0.") }])
+        #expect(groups.map(\.name) == ["first block", "decay", "no_decay"])
+        #expect(groups[0].parameters.count == 6)
+        #expect(groups[1].parameters.map(\.key) == ["h.1.mlp.fc1.weight", "h.1.mlp.fc2.weight"])
+        #expect(groups[2].parameters.map(\.key).first == "wte.weight")
+        #expect(Module.layerIndex(of: "bert.encoder.layer.3.output.dense.weight") == 3)
+        #expect(Module.layerIndex(of: "transformer.h.0.attn.c_attn.weight") == 0)
+        #expect(Module.layerIndex(of: "decoder.block.2.layer.0.SelfAttention.q.weight") == 2)
+        #expect(Module.layerIndex(of: "transformer.wte.weight") == nil)
+    }
 }

@@ -29,6 +29,19 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `y = alpha · op(A) · x + beta · y` for a row-major `A` `[rows, cols]` (`op(A) = Aᵀ` when
+    /// `transA`), vectors with strides `incX` and `incY`.
+    @inlinable
+    public static func sgemv(
+        transA: Bool, rows: Int, cols: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, incX: Int = 1, beta: Float = 0, y: UnsafeMutablePointer<Float>, incY: Int = 1
+    ) {
+        guard rows > 0, cols > 0 else { return }
+        cblas_sgemv(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a, Int32(lda),
+            x, Int32(incX), beta, y, Int32(incY))
+    }
+
     /// Sets how many threads the BLAS may use for one call (OpenBLAS only; a no-op elsewhere).
     ///
     /// Kalam calls BLAS from several threads at once for batched products and lets it thread on its own

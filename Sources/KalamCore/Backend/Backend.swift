@@ -34,6 +34,16 @@ public struct CPUBackend: Backend {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if m == 1 && k > 0 {
+            // One row (batch-1 decoding): a matrix-vector product streams B once. C[1, n] = a · op(B)
+            // with a's elements `lda` apart when A is stored transposed. C may be uninitialised when beta
+            // is 0, and 0 · NaN is NaN, so it is cleared first.
+            if beta == 0 { c.update(repeating: 0, count: n) }
+            BLAS.sgemv(
+                transA: !transB, rows: transB ? n : k, cols: transB ? k : n, alpha: alpha, a: b, lda: ldb,
+                x: a, incX: transA ? lda : 1, beta: beta, y: c, incY: 1)
+            return
+        }
         BLAS.sgemm(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
             a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
