@@ -18,7 +18,10 @@ public struct PretrainCommand: ParsableCommand {
             The last 5% of the corpus's documents (--validation-fraction) are the validation set.
 
             Ctrl-C saves a checkpoint and exits; run the same command with --resume to continue exactly \
-            where it stopped (same losses and parameters as a run that was never interrupted).
+            where it stopped (same losses and parameters as a run that was never interrupted). \
+            --resume with a larger --steps trains a finished run longer: the learning rate decays from the \
+            step reached by a cosine to the same floor at the new last step; the warm-up stays the \
+            checkpoint's.
 
             Examples:
               kalam pretrain --arch gpt2 --corpus kjv --preset tiny --tokenizer train:4096 --steps 2000 --out runs/kjv-tiny

@@ -71,13 +71,7 @@ public struct CausalLMDecoder: LanguageModelDecoder {
 
     /// Feeds one token per row.
     public func next(_ tokens: [Int32], cache: inout Cache) throws -> [[Float]] {
-        guard tokens.count == cache.ids.count else {
-            throw GenerationError.logitsShapeMismatch(
-                expectedRows: cache.ids.count, expectedWidth: 1, rows: tokens.count, width: 1)
-        }
-        for id in tokens where id < 0 || Int(id) >= config.vocabSize {
-            throw GenerationError.tokenOutOfVocabulary(id: id, vocabularySize: config.vocabSize)
-        }
+        try checkStep(tokens, rows: cache.ids.count)
         guard cache.length < config.nPositions else {
             throw GenerationError.promptTooLong(length: cache.length + 1, contextLength: config.nPositions)
         }

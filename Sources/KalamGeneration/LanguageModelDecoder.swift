@@ -47,6 +47,17 @@ public protocol LanguageModelDecoder {
 }
 
 extension LanguageModelDecoder {
+    /// Checks one decoding step's input: one token per row, each inside the vocabulary.
+    func checkStep(_ tokens: [Int32], rows: Int) throws {
+        guard tokens.count == rows else {
+            throw GenerationError.logitsShapeMismatch(
+                expectedRows: rows, expectedWidth: 1, rows: tokens.count, width: 1)
+        }
+        for id in tokens where id < 0 || Int(id) >= vocabularySize {
+            throw GenerationError.tokenOutOfVocabulary(id: id, vocabularySize: vocabularySize)
+        }
+    }
+
     /// Checks a logits batch has `rows` rows of `vocabularySize` floats.
     func checkLogits(_ logits: [[Float]], rows: Int) throws {
         let width = logits.first?.count ?? vocabularySize

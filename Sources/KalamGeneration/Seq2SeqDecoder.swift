@@ -72,13 +72,7 @@ public struct Seq2SeqDecoder: LanguageModelDecoder {
 
     /// Feeds one decoder token per row.
     public func next(_ tokens: [Int32], cache: inout Cache) throws -> [[Float]] {
-        guard tokens.count == cache.ids.count else {
-            throw GenerationError.logitsShapeMismatch(
-                expectedRows: cache.ids.count, expectedWidth: 1, rows: tokens.count, width: 1)
-        }
-        for id in tokens where id < 0 || Int(id) >= config.vocabSize {
-            throw GenerationError.tokenOutOfVocabulary(id: id, vocabularySize: config.vocabSize)
-        }
+        try checkStep(tokens, rows: cache.ids.count)
         if recompute {
             let all = zip(cache.ids, tokens).map { $0 + [$1] }
             cache.keysAndValues = KVCache(layerCount: config.decoderLayers)

@@ -139,11 +139,8 @@ public final class BertForSequenceClassification: Module, PretrainedModel {
         var rng = KalamRandom(seed: seed)
         randomSource = RandomSource(seed: 0)
         super.init()
-        _bert.wrappedValue = BertModel(config: config, pooler: true, source: randomSource, rng: &rng)
-        _dropout.wrappedValue = Dropout(
-            Float(config.classifierDropout ?? config.hiddenDropoutProb), source: randomSource)
-        _classifier.wrappedValue = Linear(
-            config.hiddenSize, config.numLabels, initializer: .normal(std: Float(config.initializerRange)), rng: &rng)
+        (_bert.wrappedValue, _dropout.wrappedValue, _classifier.wrappedValue) = BertModel.classificationParts(
+            config: config, pooler: true, source: randomSource, rng: &rng)
         randomSource.generator = rng.fork(stream: 1)
         eval()
     }
@@ -212,11 +209,8 @@ public final class BertForTokenClassification: Module, PretrainedModel {
         var rng = KalamRandom(seed: seed)
         randomSource = RandomSource(seed: 0)
         super.init()
-        _bert.wrappedValue = BertModel(config: config, pooler: false, source: randomSource, rng: &rng)
-        _dropout.wrappedValue = Dropout(
-            Float(config.classifierDropout ?? config.hiddenDropoutProb), source: randomSource)
-        _classifier.wrappedValue = Linear(
-            config.hiddenSize, config.numLabels, initializer: .normal(std: Float(config.initializerRange)), rng: &rng)
+        (_bert.wrappedValue, _dropout.wrappedValue, _classifier.wrappedValue) = BertModel.classificationParts(
+            config: config, pooler: false, source: randomSource, rng: &rng)
         randomSource.generator = rng.fork(stream: 1)
         eval()
     }
@@ -232,5 +226,19 @@ public final class BertForTokenClassification: Module, PretrainedModel {
         guard let labels else { return ModelOutput(logits: logits, loss: nil) }
         try ModelInput.checkLabels(labels, shape: inputIds.shape, classes: config.numLabels)
         return ModelOutput(logits: logits, loss: try crossEntropy(logits: logits, targets: labels))
+    }
+}
+
+extension BertModel {
+    /// The encoder, the dropout and the `classifier` of the classification heads, drawn in
+    /// transformers' order.
+    static func classificationParts(
+        config: BertConfig, pooler: Bool, source: RandomSource, rng: inout KalamRandom
+    ) -> (BertModel, Dropout, Linear) {
+        let bert = BertModel(config: config, pooler: pooler, source: source, rng: &rng)
+        let dropout = Dropout(Float(config.classifierDropout ?? config.hiddenDropoutProb), source: source)
+        let classifier = Linear(
+            config.hiddenSize, config.numLabels, initializer: .normal(std: Float(config.initializerRange)), rng: &rng)
+        return (bert, dropout, classifier)
     }
 }
