@@ -162,6 +162,29 @@ enum PretrainFixture {
         }
     }
 
+    @Test func resumeWithMoreStepsTrainsAFinishedRunLonger() throws {
+        let dir = try PretrainFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (corpus, preset) = try PretrainFixture.write(into: dir)
+        let out = dir.appendingPathComponent("run")
+        // 40 steps derive a warm-up of 2; 80 would derive 4, yet the run keeps its own.
+        try PretrainFixture.pretrain(PretrainFixture.arguments(corpus: corpus, preset: preset, out: out, steps: 40))
+        try PretrainFixture.pretrain(
+            PretrainFixture.arguments(corpus: corpus, preset: preset, out: out, steps: 44) + ["--resume"])
+        let state = try Trainer.readState(from: CheckpointStore.resolve(out))
+        #expect(state.step == 44)
+        #expect(state.configuration.warmupSteps == 2)
+        #expect(state.schedule.extensions.map(\.start) == [40])
+        let records = try MetricsLog.read(out.appendingPathComponent("metrics.jsonl")).filter { $0.kind == "train" }
+        #expect(records.map(\.step) == Array(1...44))
+        // A setting that really differs is named, with both values.
+        #expect(throws: TrainingError.configurationMismatch(fields: ["warmupSteps: checkpoint 2, now 5"])) {
+            try PretrainFixture.pretrain(
+                PretrainFixture.arguments(corpus: corpus, preset: preset, out: out, steps: 50)
+                    + ["--resume", "--warmup", "5"])
+        }
+    }
+
     @Test func resumeRejectsCorruptAndForeignCheckpoints() throws {
         let dir = try PretrainFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
