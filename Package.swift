@@ -31,6 +31,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // zlib, for gzip-compressed files in installed packages (Debian: zlib1g-dev; macOS ships libz).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "KalamCore",
             dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "KalamNN", dependencies: ["KalamCore"], swiftSettings: swift5),
         .target(
             name: "KalamText",
-            dependencies: [.product(name: "Collections", package: "swift-collections")],
+            dependencies: ["CZlib", .product(name: "Collections", package: "swift-collections")],
             swiftSettings: swift5
         ),
         .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText"], swiftSettings: swift5),
@@ -66,7 +68,7 @@ let package = Package(
         ),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
-        .testTarget(name: "KalamTextTests", dependencies: ["KalamText"], swiftSettings: swift5),
+        .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "CZlib"], swiftSettings: swift5),
         .testTarget(name: "KalamModelsTests", dependencies: ["KalamModels"], swiftSettings: swift5),
         .testTarget(name: "KalamTrainingTests", dependencies: ["KalamTraining"], swiftSettings: swift5),
         .testTarget(name: "KalamGenerationTests", dependencies: ["KalamGeneration"], swiftSettings: swift5),
