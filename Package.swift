@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // CBLAS from OpenBLAS on Linux (Debian: libopenblas-dev). macOS uses Accelerate instead.
@@ -41,7 +42,10 @@ let package = Package(
         .target(name: "KalamNN", dependencies: ["KalamCore"], swiftSettings: swift5),
         .target(
             name: "KalamText",
-            dependencies: ["CZlib", .product(name: "Collections", package: "swift-collections")],
+            dependencies: [
+                "CZlib", .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swift5
         ),
         .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText"], swiftSettings: swift5),
