@@ -12,6 +12,7 @@ let package = Package(
     name: "Kalam",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "KalamJSON", targets: ["KalamJSON"]),
         .library(name: "KalamCore", targets: ["KalamCore"]),
         .library(name: "KalamNN", targets: ["KalamNN"]),
         .library(name: "KalamText", targets: ["KalamText"]),
@@ -34,21 +35,23 @@ let package = Package(
         ),
         // zlib, for gzip-compressed files in installed packages (Debian: zlib1g-dev; macOS ships libz).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Strict JSON (ordered keys, exact integers, duplicate keys rejected), below everything else.
+        .target(name: "KalamJSON", swiftSettings: swift5),
         .target(
             name: "KalamCore",
-            dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["KalamJSON", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: swift5
         ),
         .target(name: "KalamNN", dependencies: ["KalamCore"], swiftSettings: swift5),
         .target(
             name: "KalamText",
             dependencies: [
-                "CZlib", .product(name: "Collections", package: "swift-collections"),
+                "KalamJSON", "CZlib", .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swift5
         ),
-        .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText"], swiftSettings: swift5),
+        .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText", "KalamJSON"], swiftSettings: swift5),
         .target(name: "KalamTraining", dependencies: ["KalamModels", "KalamText"], swiftSettings: swift5),
         .target(
             name: "KalamGeneration",
@@ -70,6 +73,7 @@ let package = Package(
             path: "Benchmarks/KalamBench",
             swiftSettings: swift5
         ),
+        .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
         .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "CZlib"], swiftSettings: swift5),
