@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
-        .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "CZlib"], swiftSettings: swift5),
+        .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "KalamJSON", "CZlib"], swiftSettings: swift5),
         .testTarget(name: "KalamModelsTests", dependencies: ["KalamModels"], swiftSettings: swift5),
         .testTarget(name: "KalamTrainingTests", dependencies: ["KalamTraining"], swiftSettings: swift5),
         .testTarget(name: "KalamGenerationTests", dependencies: ["KalamGeneration"], swiftSettings: swift5),

@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// Byte-pair encoding with ranked merges (GPT-2, RoBERTa and trained Kalam tokenizers).
 ///
 /// A word starts as one token per symbol; the adjacent pair with the lowest merge rank is merged
