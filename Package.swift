@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "KalamText",
             dependencies: [
-                "KalamJSON", "CZlib", .product(name: "Collections", package: "swift-collections"),
+                "KalamJSON", "CZlib", .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swift5
