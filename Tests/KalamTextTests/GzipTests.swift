@@ -67,7 +67,7 @@ struct GzipTests {
 
     @Test(.enabled(if: TaggingFixtures.denckringInstalled, "denckring-en-pos is not installed in the data cache"))
     func installedTaggerFile() throws {
-        let url = try #require(KalamData.pypiFile("denckring-en-pos", "denckring_en_pos/data/tagger.json.gz"))
+        let url = try #require(DataDirectory.pypiFile("denckring-en-pos", "denckring_en_pos/data/tagger.json.gz"))
         let out = try Gzip.decompress(Data(contentsOf: url))
         #expect(out.starts(with: Data("{\"classes\":[\"ADJ|-\"".utf8)))
         #expect(out.last == UInt8(ascii: "}"))

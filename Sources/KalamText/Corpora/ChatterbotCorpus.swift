@@ -29,7 +29,7 @@ public enum ChatterbotCorpus {
 
     /// The data folder inside the installed `chatterbot-corpus` package.
     public static var defaultDirectory: URL {
-        KalamData.pypi("chatterbot-corpus").appendingPathComponent("chatterbot_corpus/data", isDirectory: true)
+        DataDirectory.pypi("chatterbot-corpus").appendingPathComponent("chatterbot_corpus/data", isDirectory: true)
     }
 
     /// Reads every topic of one language (`english`, `persian`, …), sorted by file name.
