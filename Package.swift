@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Kalam: pretrain, adapt and decode transformer language models in Swift.
-// Modules depend only downward: KalamCore → KalamNN → KalamText / KalamModels →
-// KalamTraining / KalamGeneration → KalamCLI → kalam.
+// Modules depend only downward: KalamJSON → KalamCore → KalamNN → KalamText / KalamModels →
+// KalamTraining / KalamGeneration → KalamCLI → kalam; KalamText → KalamData → KalamCLI.
 // Library targets carry no unsafeFlags so Kalam stays usable as a versioned dependency.
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
