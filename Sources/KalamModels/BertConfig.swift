@@ -250,6 +250,7 @@ public struct BertConfig: ModelConfiguration, Equatable {
         try ConfigCheck.nonNegative(layerNormEps, CodingKeys.layerNormEps.rawValue)
         try ConfigCheck.flag(isDecoder, CodingKeys.isDecoder.rawValue, supported: false)
         try ConfigCheck.flag(addCrossAttention, CodingKeys.addCrossAttention.rawValue, supported: false)
+        try ConfigCheck.tokenId(padTokenId, CodingKeys.padTokenId.rawValue)
         for index in 0..<id2label.count where id2label[String(index)] == nil {
             throw ModelError.invalidValue(
                 field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",

@@ -207,5 +207,8 @@ public struct GPT2Config: ModelConfiguration, Equatable {
             scaleAttnByInverseLayerIdx, CodingKeys.scaleAttnByInverseLayerIdx.rawValue,
             supported: false)
         try ConfigCheck.flag(addCrossAttention, CodingKeys.addCrossAttention.rawValue, supported: false)
+        try ConfigCheck.tokenId(bosTokenId, CodingKeys.bosTokenId.rawValue)
+        try ConfigCheck.tokenId(eosTokenId, CodingKeys.eosTokenId.rawValue)
+        try ConfigCheck.tokenId(padTokenId, CodingKeys.padTokenId.rawValue)
     }
 }

@@ -1,12 +1,14 @@
 import Foundation
+import KalamJSON
 
 /// A model family's configuration: a `Codable` struct whose coding keys are the Hugging Face
 /// `config.json` keys.
 ///
-/// Decoding fills absent optional keys with transformers' defaults, checks `model_type` and
-/// validates the values, throwing a ``ModelError`` that names the field. Use ``load(from:)`` or
-/// ``decode(json:file:)`` rather than a bare `JSONDecoder`, so that decoding errors also come back
-/// as ``ModelError`` naming the field.
+/// Decoding reads `config.json` with KalamJSON's strict parser (a duplicate key, invalid UTF-8 or a
+/// malformed number is an error, and integers are never read through `Double`), fills absent optional
+/// keys with transformers' defaults, checks `model_type` and validates the values, throwing a
+/// ``ModelError`` that names the field. Use ``load(from:)`` or ``decode(json:file:)`` rather than a
+/// bare `JSONDecoder`, so that the file is checked strictly and errors come back as ``ModelError``.
 public protocol ModelConfiguration: Codable, Sendable {
     /// The `model_type` value of this family in `config.json` (`"gpt2"`, `"bert"`, `"t5"`).
     static var modelType: String { get }
@@ -44,18 +46,17 @@ extension ModelConfiguration {
 
     /// Decodes a configuration from `config.json` bytes; `file` names the source in errors.
     public static func decode(json data: Data, file: String = "config.json") throws -> Self {
+        let root: JSONValue
         do {
-            let object = try JSONSerialization.jsonObject(with: data)
-            guard object is [String: Any] else {
-                throw ModelError.malformedConfig(file: file, reason: "the top level is not a JSON object")
-            }
-        } catch let error as ModelError {
-            throw error
-        } catch {
-            throw ModelError.malformedConfig(file: file, reason: "invalid JSON")
+            root = try JSONValue.parse([UInt8](data))
+        } catch let error as JSONError {
+            throw ModelError.malformedConfig(file: file, reason: error.description)
+        }
+        guard case .object = root else {
+            throw ModelError.malformedConfig(file: file, reason: "the top level is not a JSON object")
         }
         do {
-            return try JSONDecoder().decode(Self.self, from: data)
+            return try JSONValueDecoder().decode(Self.self, from: root)
         } catch let error as ModelError {
             throw error
         } catch let error as DecodingError {
@@ -157,6 +158,15 @@ enum ConfigCheck {
     /// Throws unless `value > 0`.
     static func positive(_ value: Int, _ field: String) throws {
         if value <= 0 { throw ModelError.invalidValue(field: field, value: "\(value)", reason: "must be positive") }
+    }
+
+    /// Throws unless the token id (when set) is in `0...Int32.max`, the range of the int32 token
+    /// tensors, so that converting it with `Int32(_:)` later cannot trap.
+    static func tokenId(_ value: Int?, _ field: String) throws {
+        if let value, !(0...Int(Int32.max)).contains(value) {
+            throw ModelError.invalidValue(
+                field: field, value: "\(value)", reason: "a token id must be in 0...\(Int32.max)")
+        }
     }
 
     /// Throws unless `value >= 0`.

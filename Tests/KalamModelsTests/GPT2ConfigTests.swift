@@ -108,12 +108,70 @@ import Testing
     @Test func missingFileAndBadJSONAreTypedErrors() throws {
         let nowhere = ModelFixtures.directory("no_such_model")
         #expect(throws: ModelError.fileNotFound(path: nowhere.path)) { try GPT2Config.load(from: nowhere) }
-        #expect(throws: ModelError.malformedConfig(file: "config.json", reason: "invalid JSON")) {
+        #expect(
+            throws: ModelError.malformedConfig(
+                file: "config.json", reason: "invalid JSON at byte 15: unexpected end of input")
+        ) {
             try GPT2Config.decode(json: Data("{\"vocab_size\": ".utf8))
         }
         #expect(throws: ModelError.malformedConfig(file: "config.json", reason: "the top level is not a JSON object")) {
             try GPT2Config.decode(json: Data("[1, 2]".utf8))
         }
+    }
+
+    /// Token ids become int32 tensors: one out of `0...Int32.max` is an error naming the field, not a trap.
+    @Test func tokenIdsOutsideInt32AreNamed() throws {
+        let reason = "a token id must be in 0...2147483647"
+        for field in ["eos_token_id", "pad_token_id", "bos_token_id"] {
+            var object = try ModelFixtures.configObject("gpt2")
+            object[field] = 4_294_967_296
+            #expect(throws: ModelError.invalidValue(field: field, value: "4294967296", reason: reason)) {
+                try GPT2Config.decode(json: try ModelFixtures.json(object))
+            }
+            object[field] = -1
+            #expect(throws: ModelError.invalidValue(field: field, value: "-1", reason: reason)) {
+                try GPT2Config.decode(json: try ModelFixtures.json(object))
+            }
+            object[field] = 2_147_483_647
+            #expect(try GPT2Config.decode(json: try ModelFixtures.json(object)).vocabSize == 99)
+        }
+        var config = GPT2Config()
+        config.eosTokenId = Int(Int32.max) + 1
+        #expect(throws: ModelError.invalidValue(field: "eos_token_id", value: "2147483648", reason: reason)) {
+            try config.validate()
+        }
+        // Beyond 64 bits the number does not even fit the field's Int.
+        let huge = #"{"vocab_size": 10, "n_embd": 8, "n_layer": 1, "n_head": 2, "eos_token_id": 18446744073709551616}"#
+        #expect(
+            throws: ModelError.malformedConfig(
+                file: "config.json", reason: "eos_token_id: Number 18446744073709551616 does not fit in Int.")
+        ) {
+            try GPT2Config.decode(json: Data(huge.utf8))
+        }
+    }
+
+    /// config.json goes through the strict parser: what Foundation would let pass is an error.
+    @Test func configJSONIsReadStrictly() throws {
+        let duplicate = #"{"vocab_size": 10, "vocab_size": 11, "n_embd": 8, "n_layer": 1, "n_head": 2}"#
+        #expect(
+            throws: ModelError.malformedConfig(
+                file: "m/config.json", reason: "invalid JSON at byte 19: duplicate key \"vocab_size\"")
+        ) {
+            try GPT2Config.decode(json: Data(duplicate.utf8), file: "m/config.json")
+        }
+        let badUTF8 =
+            Data(#"{"vocab_size": 10, "n_embd": 8, "n_layer": 1, "n_head": 2, "x": ""#.utf8) + Data([0xff])
+            + Data(#""}"#.utf8)
+        #expect(
+            throws: ModelError.malformedConfig(
+                file: "config.json", reason: "invalid JSON at byte 65: invalid UTF-8 in a string")
+        ) {
+            try GPT2Config.decode(json: badUTF8)
+        }
+        // An integral float is the integer; the result is exact.
+        let floats = #"{"vocab_size": 10.0, "n_embd": 8, "n_layer": 1, "n_head": 2, "n_positions": 1e3}"#
+        let config = try GPT2Config.decode(json: Data(floats.utf8))
+        #expect(config.vocabSize == 10 && config.nPositions == 1000)
     }
 
     @Test func errorDescriptionsNameTheProblem() {

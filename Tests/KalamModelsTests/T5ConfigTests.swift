@@ -122,6 +122,34 @@ import Testing
         }
     }
 
+    @Test func tokenIdsOutsideInt32AreNamed() throws {
+        var object = try ModelFixtures.configObject("t5_v1_0")
+        object["eos_token_id"] = 4_294_967_296
+        #expect(
+            throws: ModelError.invalidValue(
+                field: "eos_token_id", value: "4294967296", reason: "a token id must be in 0...2147483647")
+        ) {
+            try T5Config.decode(json: try ModelFixtures.json(object))
+        }
+        object = try ModelFixtures.configObject("t5_v1_0")
+        object["decoder_start_token_id"] = 4_294_967_296
+        #expect(
+            throws: ModelError.invalidValue(
+                field: "decoder_start_token_id", value: "4294967296", reason: "outside the vocabulary")
+        ) {
+            try T5Config.decode(json: try ModelFixtures.json(object))
+        }
+        // With a vocabulary larger than int32 the range check still stops the id.
+        var config = T5Config(vocabSize: 1 << 40, dModel: 8, dKv: 2, dFf: 16, numLayers: 1, numHeads: 4)
+        config.padTokenId = 1 << 33
+        #expect(
+            throws: ModelError.invalidValue(
+                field: "pad_token_id", value: "\(1 << 33)", reason: "a token id must be in 0...2147483647")
+        ) {
+            try config.validate()
+        }
+    }
+
     @Test func anotherFamilysConfigIsRejected() throws {
         #expect(throws: ModelError.wrongFamily(expected: "t5", found: "model_type \"gpt2\"")) {
             try T5Config.load(from: ModelFixtures.directory("gpt2"))

@@ -50,16 +50,23 @@ import Testing
     }
 
     @Test func errorsNameTheLine() {
-        #expect(throws: CorpusError.malformed(path: "bad.yml", line: 3, reason: "unterminated single-quoted string")) {
+        #expect(
+            throws: CorpusError.malformed(
+                path: "bad.yml", line: 3, reason: "while scanning a quoted scalar: found unexpected end of stream")
+        ) {
             try ChatterbotCorpus.parse(
                 "conversations:\n- - ok\n  - 'never closed\n", language: "x", topic: "t", path: "bad.yml")
         }
         #expect(
             throws: CorpusError.malformed(
-                path: "bad.yml", line: 1,
-                reason:
-                    "conversation 1 is not a list of turns: mapping([KalamText.YAMLPair(key: \"key\", value: KalamText.YAMLNode.scalar(\"value\"))])"
-            )
+                path: "bad.yml", line: 3,
+                reason: "while parsing a block mapping (line 1): did not find expected key")
+        ) {
+            try ChatterbotCorpus.parse("conversations:\n  - a\n - b\n", language: "x", topic: "t", path: "bad.yml")
+        }
+        #expect(
+            throws: CorpusError.malformed(
+                path: "bad.yml", line: 2, reason: "conversation 1 is not a list of turns: a mapping")
         ) {
             try ChatterbotCorpus.parse("conversations:\n- key: value\n", language: "x", topic: "t", path: "bad.yml")
         }
@@ -68,6 +75,12 @@ import Testing
                 path: "bad.yml", line: 1, reason: "expected a mapping with categories and conversations")
         ) {
             try ChatterbotCorpus.parse("- a\n- b\n", language: "x", topic: "t", path: "bad.yml")
+        }
+        #expect(
+            throws: CorpusError.malformed(
+                path: "bad.yml", line: 1, reason: "categories is not a list: the string \"food\"")
+        ) {
+            try ChatterbotCorpus.parse("categories: food\n", language: "x", topic: "t", path: "bad.yml")
         }
     }
 

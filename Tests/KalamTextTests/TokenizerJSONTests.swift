@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 import Testing
 
 @testable import KalamText
@@ -58,7 +59,7 @@ struct TokenizerJSONTests {
 
     @Test("malformed JSON, wrong types, unknown components and bad merges are typed errors")
     func errors() throws {
-        func parse(_ s: String) throws -> PipelineTokenizer { try TokenizerJSON.parse(JSONValue.parse(s)) }
+        func parse(_ s: String) throws -> PipelineTokenizer { try TokenizerJSON.parse(json: Data(s.utf8)) }
         #expect(throws: TokenizerError.malformedJSON(byteOffset: 12, reason: "expected ',' or '}'")) {
             try parse(#"{"model": 1 2}"#)
         }

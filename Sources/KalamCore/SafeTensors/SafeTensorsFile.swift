@@ -2,6 +2,7 @@
 // buffer, with every field checked before any tensor byte is touched.
 
 import Foundation
+import KalamJSON
 
 /// One tensor described by a safetensors header.
 public struct SafeTensorsEntry: Sendable, Equatable, Hashable {
@@ -33,6 +34,8 @@ public struct SafeTensorsEntry: Sendable, Equatable, Hashable {
 public struct SafeTensorsFile: Sendable {
     /// The largest header accepted, as in the reference implementation (100 MB).
     public static let maxHeaderLength: UInt64 = 100_000_000
+    /// The deepest nesting of JSON arrays and objects accepted in a header (a valid one nests 3 deep).
+    public static let maxHeaderDepth = 32
 
     /// The path of the file (or the name given to in-memory data), used in errors.
     public let file: String
@@ -67,7 +70,14 @@ public struct SafeTensorsFile: Sendable {
         let dataStart = 8 + Int(headerLength)
         let header: [UInt8] = data.withUnsafeBytes { Array($0[8..<dataStart]) }
         guard Self.isValidUTF8(header) else { throw SafeTensorsError.headerNotUTF8(file: name) }
-        let json = try SafeTensorsJSON.parse(header, file: name, baseOffset: 8)
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(header, maxDepth: Self.maxHeaderDepth)
+        } catch let error as JSONError {
+            if case let .duplicateKey(key, _) = error { throw SafeTensorsError.duplicateKey(file: name, key: key) }
+            // Offsets in the header count from byte 8 of the file.
+            throw SafeTensorsError.invalidJSON(file: name, byteOffset: 8 + error.byteOffset, reason: error.reason)
+        }
         guard case let .object(members) = json else {
             throw SafeTensorsError.invalidHeader(
                 file: name, key: nil, reason: "the header is \(json.kindName), not an object")
@@ -75,12 +85,13 @@ public struct SafeTensorsFile: Sendable {
         let bufferSize = size - dataStart
         var metadata: [String: String] = [:]
         var parsed: [(entry: SafeTensorsEntry, begin: Int, end: Int)] = []
-        for member in members {
-            if member.key == "__metadata__" {
-                metadata = try Self.parseMetadata(member.value, file: name)
+        for (key, value) in members {
+            if key == "__metadata__" {
+                metadata = try Self.parseMetadata(value, file: name)
                 continue
             }
-            parsed.append(try Self.parseEntry(member, file: name, dataStart: dataStart, bufferSize: bufferSize))
+            parsed.append(
+                try Self.parseEntry(key: key, value: value, file: name, dataStart: dataStart, bufferSize: bufferSize))
         }
         // The tensors must tile the data buffer: sorted by offset, each starts where the last ended.
         parsed.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
@@ -231,19 +242,19 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
-    private static func parseMetadata(_ value: SafeTensorsJSON, file: String) throws -> [String: String] {
+    private static func parseMetadata(_ value: JSONValue, file: String) throws -> [String: String] {
         switch value {
         case .null:
             return [:]
         case let .object(members):
             var map: [String: String] = [:]
-            for member in members {
-                guard case let .string(text) = member.value else {
+            for (key, value) in members {
+                guard case let .string(text) = value else {
                     throw SafeTensorsError.invalidHeader(
                         file: file, key: "__metadata__",
-                        reason: "value of '\(member.key)' is \(member.value.kindName), not a string")
+                        reason: "value of '\(key)' is \(value.kindName), not a string")
                 }
-                map[member.key] = text
+                map[key] = text
             }
             return map
         default:
@@ -252,37 +263,39 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
-    private static func nonNegativeInteger(_ value: SafeTensorsJSON) -> UInt64? {
-        guard case let .number(text) = value else { return nil }
-        return UInt64(text)
+    /// An integer literal that fits `UInt64` (not `2.0`, not `1e3`: the reference reader takes neither).
+    private static func nonNegativeInteger(_ value: JSONValue) -> UInt64? {
+        switch value {
+        case .int, .bigInteger: return value.integer(as: UInt64.self)
+        default: return nil
+        }
     }
 
     private static func parseEntry(
-        _ member: SafeTensorsJSON.Member, file: String, dataStart: Int, bufferSize: Int
+        key: String, value: JSONValue, file: String, dataStart: Int, bufferSize: Int
     ) throws -> (entry: SafeTensorsEntry, begin: Int, end: Int) {
-        let key = member.key
         func bad(_ reason: String) -> SafeTensorsError { .invalidHeader(file: file, key: key, reason: reason) }
-        guard case let .object(fields) = member.value else {
-            throw bad("the entry is \(member.value.kindName), not an object")
+        guard case let .object(fields) = value else {
+            throw bad("the entry is \(value.kindName), not an object")
         }
         var dtypeText: String?
-        var shapeValue: [SafeTensorsJSON]?
-        var offsetsValue: [SafeTensorsJSON]?
-        for field in fields {
-            switch field.key {
+        var shapeValue: [JSONValue]?
+        var offsetsValue: [JSONValue]?
+        for (field, fieldValue) in fields {
+            switch field {
             case "dtype":
-                guard case let .string(text) = field.value else {
-                    throw bad("dtype is \(field.value.kindName), not a string")
+                guard case let .string(text) = fieldValue else {
+                    throw bad("dtype is \(fieldValue.kindName), not a string")
                 }
                 dtypeText = text
             case "shape":
-                guard case let .array(items) = field.value else {
-                    throw bad("shape is \(field.value.kindName), not an array")
+                guard case let .array(items) = fieldValue else {
+                    throw bad("shape is \(fieldValue.kindName), not an array")
                 }
                 shapeValue = items
             case "data_offsets":
-                guard case let .array(items) = field.value else {
-                    throw bad("data_offsets is \(field.value.kindName), not an array")
+                guard case let .array(items) = fieldValue else {
+                    throw bad("data_offsets is \(fieldValue.kindName), not an array")
                 }
                 offsetsValue = items
             default:

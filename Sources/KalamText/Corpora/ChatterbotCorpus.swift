@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// One chatterbot topic file: its categories and its conversations (each a list of turns).
 public struct ChatterbotTopic: Sendable, Equatable, Hashable {
@@ -21,15 +22,14 @@ public struct ChatterbotTopic: Sendable, Equatable, Hashable {
 }
 
 /// The chatterbot corpus from PyPI `chatterbot-corpus` (`chatterbot_corpus/data/<language>/<topic>.yml`):
-/// 21 English topics (2,026 conversations) and 17 Persian topics (773 conversations), read with
-/// ``YAMLSubsetParser``.
+/// 21 English topics (2,026 conversations) and 17 Persian topics (773 conversations), read with Yams.
 public enum ChatterbotCorpus {
     /// The corpus name used by `kalam data install`.
     public static let name = "chatterbot"
 
     /// The data folder inside the installed `chatterbot-corpus` package.
     public static var defaultDirectory: URL {
-        KalamData.pypi("chatterbot-corpus").appendingPathComponent("chatterbot_corpus/data", isDirectory: true)
+        DataDirectory.pypi("chatterbot-corpus").appendingPathComponent("chatterbot_corpus/data", isDirectory: true)
     }
 
     /// Reads every topic of one language (`english`, `persian`, …), sorted by file name.
@@ -61,45 +61,99 @@ public enum ChatterbotCorpus {
 
     /// Parses one topic file: a mapping with `categories` (a list of strings) and `conversations`
     /// (a list of lists of strings; a conversation written as a bare string becomes one turn); either
-    /// may be absent.
+    /// may be absent or empty. Scalars are kept as written (`42` and `yes` stay strings). Malformed YAML
+    /// and an unexpected layout are ``CorpusError/malformed(path:line:reason:)`` with a 1-based line.
     public static func parse(_ text: String, language: String, topic: String, path: String) throws -> ChatterbotTopic {
-        let root = try YAMLSubsetParser.parse(text, path: path)
-        guard case .mapping = root else {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw malformed(error, path: path)
+        }
+        guard case .mapping(let mapping)? = root else {
             throw CorpusError.malformed(
                 path: path, line: 1, reason: "expected a mapping with categories and conversations")
         }
         var categories: [String] = []
-        switch root["categories"] {
-        case .sequence(let items)?:
-            categories = try items.map { try string($0, path: path, what: "a category") }
-        case .scalar("")?, nil: break
-        default: throw CorpusError.malformed(path: path, line: 1, reason: "categories is not a list")
-        }
         var conversations: [[String]] = []
-        switch root["conversations"] {
-        case .sequence(let items)?:
-            conversations = try items.enumerated().map { index, item in
-                switch item {
-                case .sequence(let turns):
-                    return try turns.map { try string($0, path: path, what: "a turn of conversation \(index + 1)") }
-                case .scalar(let single):
-                    // A missing inner `- ` (english/trivia.yml has one) leaves a string: keep it as one turn.
-                    return [single]
-                case .mapping:
-                    throw CorpusError.malformed(
-                        path: path, line: 1, reason: "conversation \(index + 1) is not a list of turns: \(item)")
+        for (key, value) in mapping {
+            switch key.scalar?.string {
+            case "categories":
+                guard let items = try list(value, path: path, what: "categories") else { continue }
+                categories = try items.map { try string($0, path: path, what: "a category") }
+            case "conversations":
+                guard let items = try list(value, path: path, what: "conversations") else { continue }
+                conversations = try items.enumerated().map { index, item in
+                    switch item {
+                    case .sequence(let turns):
+                        return try turns.map {
+                            try string($0, path: path, what: "a turn of conversation \(index + 1)")
+                        }
+                    case .scalar(let single):
+                        // A missing inner `- ` (english/trivia.yml has one) leaves a string: keep it as one turn.
+                        return [single.string]
+                    default:
+                        throw CorpusError.malformed(
+                            path: path, line: line(of: item),
+                            reason: "conversation \(index + 1) is not a list of turns: \(kind(of: item))")
+                    }
                 }
+            default:
+                continue
             }
-        case .scalar("")?, nil: break
-        default: throw CorpusError.malformed(path: path, line: 1, reason: "conversations is not a list")
         }
         return ChatterbotTopic(language: language, topic: topic, categories: categories, conversations: conversations)
     }
 
-    private static func string(_ node: YAMLNode, path: String, what: String) throws -> String {
-        guard case .scalar(let s) = node else {
-            throw CorpusError.malformed(path: path, line: 1, reason: "\(what) is not a string: \(node)")
+    /// The items of a sequence node; `nil` for an empty value (`categories:` with nothing after it, or `~`).
+    private static func list(_ node: Node, path: String, what: String) throws -> [Node]? {
+        switch node {
+        case .sequence(let items): return Array(items)
+        case .scalar where node.null != nil: return nil
+        default:
+            throw CorpusError.malformed(
+                path: path, line: line(of: node), reason: "\(what) is not a list: \(kind(of: node))")
         }
-        return s
+    }
+
+    private static func string(_ node: Node, path: String, what: String) throws -> String {
+        guard case .scalar(let scalar) = node else {
+            throw CorpusError.malformed(
+                path: path, line: line(of: node), reason: "\(what) is not a string: \(kind(of: node))")
+        }
+        return scalar.string
+    }
+
+    private static func line(of node: Node) -> Int { node.mark?.line ?? 1 }
+
+    private static func kind(of node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return "the string \"\(scalar.string)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// A Yams error as ``CorpusError/malformed(path:line:reason:)``. A scanner error is reported at the
+    /// start of the token it was reading (an unterminated quoted string: where the quote opens); a parser
+    /// error at the place the structure broke.
+    private static func malformed(_ error: YamlError, path: String) -> CorpusError {
+        switch error {
+        case let .scanner(context, problem, mark, _):
+            let reason = context.map { "\($0.text): \(problem)" } ?? problem
+            return .malformed(path: path, line: context?.mark.line ?? mark.line, reason: reason)
+        case let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let reason = context.map { "\($0.text) (line \($0.mark.line)): \(problem)" } ?? problem
+            return .malformed(path: path, line: mark.line, reason: reason)
+        case let .reader(problem, offset, _, yaml):
+            let line = 1 + yaml.utf8.prefix(offset ?? 0).filter { $0 == UInt8(ascii: "\n") }.count
+            return .malformed(path: path, line: line, reason: problem)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return .malformed(
+                path: path, line: context.mark.line, reason: "duplicate keys \(duplicates.joined(separator: ", "))")
+        default:
+            return .malformed(path: path, line: 1, reason: "\(error)")
+        }
     }
 }

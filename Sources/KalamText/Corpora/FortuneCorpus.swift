@@ -23,7 +23,7 @@ public enum FortuneCorpus {
 
     /// `usr/share/games/fortunes` inside the installed `fortunes` package.
     public static var defaultDirectory: URL {
-        KalamData.debian("fortunes").appendingPathComponent("usr/share/games/fortunes", isDirectory: true)
+        DataDirectory.debian("fortunes").appendingPathComponent("usr/share/games/fortunes", isDirectory: true)
     }
 
     /// Reads every fortune file in `directory` (sorted by name), or one file when `directory` is a file.

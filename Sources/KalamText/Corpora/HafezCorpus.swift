@@ -22,7 +22,7 @@ public enum HafezCorpus {
 
     /// `hafez/data/hafez.json` inside the installed package.
     public static var defaultFile: URL {
-        KalamData.pypi("hafez").appendingPathComponent("hafez/data/hafez.json")
+        DataDirectory.pypi("hafez").appendingPathComponent("hafez/data/hafez.json")
     }
 
     private struct Entry: Decodable {

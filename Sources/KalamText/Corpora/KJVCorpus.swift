@@ -55,7 +55,7 @@ public enum KJVCorpus {
     ]
 
     /// The folder of the derived corpus: `corpora/kjv` in the data cache.
-    public static var defaultDirectory: URL { KalamData.corpus(name) }
+    public static var defaultDirectory: URL { DataDirectory.corpus(name) }
 
     /// Reads the verses from `kjv.txt` and `kjv-refs.tsv` in `directory`.
     public static func load(directory: URL = defaultDirectory) throws -> [KJVVerse] {

@@ -51,7 +51,7 @@ public enum WordNetCorpus {
 
     /// `usr/share/wordnet` inside the installed `wordnet-base` package.
     public static var defaultDirectory: URL {
-        KalamData.debian("wordnet-base").appendingPathComponent("usr/share/wordnet", isDirectory: true)
+        DataDirectory.debian("wordnet-base").appendingPathComponent("usr/share/wordnet", isDirectory: true)
     }
 
     /// Reads every synset of the four data files in `directory`.

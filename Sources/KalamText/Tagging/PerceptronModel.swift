@@ -54,10 +54,10 @@ public struct PerceptronModel: Codable, Equatable, Sendable {
     /// Reads a model from JSON bytes, gunzipping first when the bytes start with the gzip magic.
     public init(data: Data, path: String = "<memory>") throws {
         var json = data
-        if Inflate.isGzip(data) {
+        if Gzip.isGzip(data) {
             do {
-                json = try Inflate.gunzip(data)
-            } catch let error as InflateError {
+                json = try Gzip.decompress(data)
+            } catch let error as GzipError {
                 throw TaggerError.corruptModel(path: path, reason: error.description)
             }
         }

@@ -169,9 +169,9 @@ public struct PerceptronTagger: Sendable {
     /// punctuation, so it only ever sees word tokens.
     public static func denckringEnglish() throws -> PerceptronTagger {
         let relative = "denckring_en_pos/data/tagger.json.gz"
-        guard let url = KalamData.pypiFile("denckring-en-pos", relative) else {
+        guard let url = DataDirectory.pypiFile("denckring-en-pos", relative) else {
             throw TaggerError.fileNotFound(
-                path: KalamData.pypi("denckring-en-pos").appendingPathComponent(relative).path)
+                path: DataDirectory.pypi("denckring-en-pos").appendingPathComponent(relative).path)
         }
         return try PerceptronTagger(contentsOf: url)
     }

@@ -76,15 +76,15 @@ public struct PersianLexiconTagger: PartOfSpeechTagger {
     /// Loads hazm's lexicon from the data cache (`pypi/hazm/hazm/data/`).
     public static func hazm() throws -> PersianLexiconTagger {
         let relative = "hazm/data/words.dat"
-        guard let wordsURL = KalamData.pypiFile("hazm", relative) else {
-            throw TaggerError.fileNotFound(path: KalamData.pypi("hazm").appendingPathComponent(relative).path)
+        guard let wordsURL = DataDirectory.pypiFile("hazm", relative) else {
+            throw TaggerError.fileNotFound(path: DataDirectory.pypi("hazm").appendingPathComponent(relative).path)
         }
         func read(_ url: URL) throws -> String {
             do { return try String(contentsOf: url, encoding: .utf8) } catch {
                 throw TaggerError.io(path: url.path, message: error.localizedDescription)
             }
         }
-        let verbs = try KalamData.pypiFile("hazm", "hazm/data/verbs.dat").map(read) ?? ""
+        let verbs = try DataDirectory.pypiFile("hazm", "hazm/data/verbs.dat").map(read) ?? ""
         return try PersianLexiconTagger(words: read(wordsURL), verbs: verbs)
     }
 

@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// A token added on top of the model's vocabulary (special tokens such as `[CLS]` or `<|endoftext|>`).
 public struct AddedToken: Equatable, Sendable {
     /// Its id.

@@ -1,3 +1,6 @@
+import HeapModule
+import KalamJSON
+
 /// Byte-pair encoding with ranked merges (GPT-2, RoBERTa and trained Kalam tokenizers).
 ///
 /// A word starts as one token per symbol; the adjacent pair with the lowest merge rank is merged
@@ -215,29 +218,28 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
         var next = (0..<n).map { $0 + 1 }
         var prev = (0..<n).map { $0 - 1 }
         var alive = [Bool](repeating: true, count: n)
-        var heap = MinHeap()
-        for k in 0..<(n - 1) {
-            let r = rankOf(ids[k], ids[k + 1])
-            if r != .max { heap.push(r >> 32, k, Int32(truncatingIfNeeded: r & 0xFFFF_FFFF)) }
+        var heap = Heap<MergeCandidate>()
+        func push(_ rankAndId: UInt64, at position: Int) {
+            guard rankAndId != .max else { return }
+            heap.insert(
+                MergeCandidate(
+                    rank: rankAndId >> 32, position: position, newId: Int32(truncatingIfNeeded: rankAndId & 0xFFFF_FFFF)
+                ))
         }
-        while let (rank, pos, newId) = heap.pop() {
+        for k in 0..<(n - 1) { push(rankOf(ids[k], ids[k + 1]), at: k) }
+        while let candidate = heap.popMin() {
+            let pos = candidate.position
             guard alive[pos], next[pos] < n else { continue }
             let right = next[pos]
             let current = rankOf(ids[pos], ids[right])
-            guard current != .max, current >> 32 == rank else { continue }
-            ids[pos] = newId
+            guard current != .max, current >> 32 == candidate.rank else { continue }
+            ids[pos] = candidate.newId
             ends[pos] = ends[right]
             alive[right] = false
             next[pos] = next[right]
             if next[right] < n { prev[next[right]] = pos }
-            if prev[pos] >= 0 {
-                let r = rankOf(ids[prev[pos]], ids[pos])
-                if r != .max { heap.push(r >> 32, prev[pos], Int32(truncatingIfNeeded: r & 0xFFFF_FFFF)) }
-            }
-            if next[pos] < n {
-                let r = rankOf(ids[pos], ids[next[pos]])
-                if r != .max { heap.push(r >> 32, pos, Int32(truncatingIfNeeded: r & 0xFFFF_FFFF)) }
-            }
+            if prev[pos] >= 0 { push(rankOf(ids[prev[pos]], ids[pos]), at: prev[pos]) }
+            if next[pos] < n { push(rankOf(ids[pos], ids[next[pos]]), at: pos) }
         }
         var i2 = [Int32](), s2 = [Int32](), e2 = [Int32]()
         for k in 0..<n where alive[k] {
@@ -272,44 +274,18 @@ public final class BPEModel: TokenizerModel, @unchecked Sendable {
     }
 }
 
-/// A binary min-heap of (rank, position, new id), ordered by rank then position.
-struct MinHeap {
-    private var items: [(UInt64, Int, Int32)] = []
+/// A pending merge of the long-word path: the lowest rank first, then the leftmost position.
+struct MergeCandidate: Comparable {
+    /// The merge's rank (its index in the merge list).
+    var rank: UInt64
+    /// The position of the pair's left symbol.
+    var position: Int
+    /// The id of the merged token.
+    var newId: Int32
 
-    @inline(__always) private static func less(_ a: (UInt64, Int, Int32), _ b: (UInt64, Int, Int32)) -> Bool {
-        a.0 != b.0 ? a.0 < b.0 : a.1 < b.1
+    static func < (a: MergeCandidate, b: MergeCandidate) -> Bool {
+        a.rank != b.rank ? a.rank < b.rank : a.position < b.position
     }
 
-    mutating func push(_ rank: UInt64, _ pos: Int, _ id: Int32) {
-        items.append((rank, pos, id))
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if Self.less(items[i], items[p]) {
-                items.swapAt(i, p)
-                i = p
-            } else {
-                break
-            }
-        }
-    }
-
-    mutating func pop() -> (UInt64, Int, Int32)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && Self.less(items[l], items[m]) { m = l }
-                if r < items.count && Self.less(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+    static func == (a: MergeCandidate, b: MergeCandidate) -> Bool { a.rank == b.rank && a.position == b.position }
 }

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// Learns BPE merges from word counts with the algorithm of Hugging Face's `BpeTrainer`, so the
 /// same corpus and settings give the same vocabulary and merges:
 ///
@@ -56,14 +58,15 @@ public struct BPETrainer: Sendable {
         public var merges: [(String, String)]
     }
 
-    private struct Entry {
+    /// A pair in the queue, ordered so that the maximum is the next merge: the higher count, then the
+    /// smaller pair (as HF orders it).
+    private struct Entry: Comparable {
         var count: Int64
         var pair: UInt64
         var pos: Int32
-        /// Max-heap order: higher count first, then the smaller pair.
-        @inline(__always) static func above(_ a: Entry, _ b: Entry) -> Bool {
-            a.count != b.count ? a.count > b.count : a.pair < b.pair
-        }
+
+        static func < (a: Entry, b: Entry) -> Bool { a.count != b.count ? a.count < b.count : a.pair > b.pair }
+        static func == (a: Entry, b: Entry) -> Bool { a.count == b.count && a.pair == b.pair }
     }
 
     /// Trains on word counts (words as symbol sequences, e.g. from `WordCounter`).
@@ -126,38 +129,7 @@ public struct BPETrainer: Sendable {
             }
         }
         var posSets: [[Int32]] = []
-        var heap: [Entry] = []
-        func push(_ e: Entry) {
-            heap.append(e)
-            var i = heap.count - 1
-            while i > 0 {
-                let p = (i - 1) / 2
-                if Entry.above(heap[i], heap[p]) {
-                    heap.swapAt(i, p)
-                    i = p
-                } else {
-                    break
-                }
-            }
-        }
-        func pop() -> Entry? {
-            guard let top = heap.first else { return nil }
-            let last = heap.removeLast()
-            if !heap.isEmpty {
-                heap[0] = last
-                var i = 0
-                while true {
-                    let l = 2 * i + 1, r = l + 1
-                    var m = i
-                    if l < heap.count && Entry.above(heap[l], heap[m]) { m = l }
-                    if r < heap.count && Entry.above(heap[r], heap[m]) { m = r }
-                    if m == i { break }
-                    heap.swapAt(i, m)
-                    i = m
-                }
-            }
-            return top
-        }
+        var heap = Heap<Entry>()
         func flush() {
             for (p, var pos) in whereToUpdate {
                 let c = Int64(bitPattern: pairCounts.get(p) ?? 0)
@@ -167,7 +139,7 @@ public struct BPETrainer: Sendable {
                 unique.reserveCapacity(pos.count)
                 for x in pos where unique.last != x { unique.append(x) }
                 posSets.append(unique)
-                push(Entry(count: c, pair: p, pos: Int32(posSets.count - 1)))
+                heap.insert(Entry(count: c, pair: p, pos: Int32(posSets.count - 1)))
             }
             whereToUpdate.removeAll(keepingCapacity: true)
         }
@@ -177,11 +149,11 @@ public struct BPETrainer: Sendable {
         let maxLength = Int32(clamping: maxTokenLength ?? Int(Int32.max))
         var merges: [(UInt64, Int32)] = []
         let prefixCount = continuingSubwordPrefix?.unicodeScalars.count ?? 0
-        while w2id.count < vocabSize, var top = pop() {
+        while w2id.count < vocabSize, var top = heap.popMax() {
             let current = Int64(bitPattern: pairCounts.get(top.pair) ?? 0)
             if top.count != current {
                 top.count = current
-                push(top)
+                heap.insert(top)
                 continue
             }
             if top.count < 1 || Int64(minFrequency) > top.count { break }

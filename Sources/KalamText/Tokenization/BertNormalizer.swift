@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// BERT's normalizer (HF `BertNormalizer`): drop control characters and turn whitespace into
 /// spaces, put spaces around CJK ideographs, strip accents (NFD, then drop Mn marks), lowercase.
 ///

@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// GPT-2's byte-level pre-tokenizer (HF `ByteLevel`): splits text with the semantics of GPT-2's
 /// regular expression
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 
 /// A text normalizer: rewrites the text before pre-tokenization while keeping each scalar's span
 /// in the original string. Each normalizer serializes to its Hugging Face `tokenizer.json` form.

@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// Persian normalization, built from Hugging Face `Replace` steps so that a saved `tokenizer.json`
 /// loads in Python `tokenizers` and behaves identically:
 ///

@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// Adds special tokens and type ids after tokenization and merges a pair into one encoding.
 public protocol PostProcessor: Sendable {
     /// Combines the encodings of a sequence (and its pair) into the final encoding.

@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// A pre-tokenizer: splits normalized text into words that the model tokenizes independently.
 ///
 /// Words are ranges of scalar indices into the normalized text; they never overlap and come in order.

@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 
 /// Turns token strings back into text.
 public protocol TokenDecoder: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 
 /// The other tokenizer file layouts: BERT's `vocab.txt`, GPT-2's `vocab.json` + `merges.txt`,
 /// tiktoken rank files (`gpt2.tiktoken`), and reading text files with a chosen policy for
@@ -157,8 +158,9 @@ public enum TokenizerFiles {
         do { data = try Data(contentsOf: vocab) } catch {
             throw TokenizerError.fileUnreadable(path: vocab.path, reason: error.localizedDescription)
         }
-        let v = try TokenizerJSON.Reader(.object([("vocab", try JSONValue.parse([UInt8](data)))]), "").vocabulary(
-            "vocab")
+        let v = try TokenizerJSON.Reader(.object([("vocab", try TokenizerJSON.parseJSON([UInt8](data)))]), "")
+            .vocabulary(
+                "vocab")
         return try gpt2Tokenizer(model: BPEModel(vocabulary: v, merges: try readMerges(merges)))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 
 /// Reads and writes Hugging Face `tokenizer.json` files for the components Kalam implements.
 ///
@@ -13,7 +14,21 @@ public enum TokenizerJSON {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.fileUnreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try parse(JSONValue.parse([UInt8](data)))
+        return try parse(json: data)
+    }
+
+    /// Builds a tokenizer from `tokenizer.json` bytes; malformed JSON is ``TokenizerError/malformedJSON(byteOffset:reason:)``.
+    public static func parse(json data: Data) throws -> PipelineTokenizer {
+        try parse(parseJSON([UInt8](data)))
+    }
+
+    /// Parses JSON strictly (see `JSONValue.parse`), as ``TokenizerError/malformedJSON(byteOffset:reason:)`` when it fails.
+    static func parseJSON(_ bytes: [UInt8]) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(bytes)
+        } catch let error as JSONError {
+            throw TokenizerError.malformedJSON(byteOffset: error.byteOffset, reason: error.reason)
+        }
     }
 
     /// Builds a tokenizer from a parsed `tokenizer.json`.

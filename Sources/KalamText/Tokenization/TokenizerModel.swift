@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// A subword model: turns one pre-tokenized word into token ids.
 ///
 /// The word arrives as symbols: Unicode scalar values, or for byte-level pre-tokenizers the

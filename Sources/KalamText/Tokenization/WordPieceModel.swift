@@ -1,3 +1,5 @@
+import KalamJSON
+
 /// WordPiece (BERT): greedy longest-match-first over the vocabulary, continuation pieces carry a
 /// prefix (`##`), a word with an unmatched piece or more than `maxInputCharsPerWord` characters
 /// becomes the unknown token.

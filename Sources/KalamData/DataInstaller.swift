@@ -1,6 +1,7 @@
 import Foundation
+import KalamText
 
-/// Installs data sets into the data cache (see ``KalamData`` for the layout):
+/// Installs data sets into the data cache (see ``DataDirectory`` for the layout):
 ///
 /// 1. For each package without an install marker: take its archive from `downloads/` when one is
 ///    there (unless `force`), else fetch it with the ``PackageFetcher`` (a registry) into `downloads/`.
@@ -25,7 +26,7 @@ public struct DataInstaller {
 
     /// An installer writing under `root`.
     public init(
-        root: URL = KalamData.root, fetcher: PackageFetcher = RegistryFetcher(), force: Bool = false,
+        root: URL = DataDirectory.root, fetcher: PackageFetcher = RegistryFetcher(), force: Bool = false,
         log: @escaping (String) -> Void = { _ in }
     ) {
         self.root = root

@@ -1,7 +1,16 @@
 import Foundation
+import KalamText
 import Testing
 
-@testable import KalamText
+@testable import KalamData
+
+/// A fresh temporary folder for one test.
+func makeTemporaryFolder(_ tag: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kalam-\(tag)-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
 
 /// A fetcher that serves a local folder and counts how often it was asked.
 final class CountingFetcher: PackageFetcher, @unchecked Sendable {

@@ -10,9 +10,9 @@ import Foundation
 /// - `corpora/<name>/` holds text Kalam derived from a package (e.g. the KJV dumped to plain text);
 /// - `downloads/` keeps the fetched archives (`.deb`, `.whl`, `.tar.gz`), so a reinstall needs no network.
 ///
-/// Each installed folder holds a `.kalam-installed` marker, written last (see `DataInstaller`); a
+/// Each installed folder holds a `.kalam-installed` marker, written last (see KalamData's `DataInstaller`); a
 /// folder without one is a half-finished install that `kalam data install` redoes.
-public enum KalamData {
+public enum DataDirectory {
     /// The cache root: `$KALAM_DATA`, or `~/.cache/kalam`.
     public static var root: URL {
         if let custom = ProcessInfo.processInfo.environment["KALAM_DATA"], !custom.isEmpty {
