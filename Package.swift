@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "KalamTraining", dependencies: ["KalamModels", "KalamText"], swiftSettings: swift5),
         .target(
             name: "KalamGeneration",
-            dependencies: ["KalamModels", .product(name: "Collections", package: "swift-collections")],
+            dependencies: ["KalamModels", "KalamJSON"],
             swiftSettings: swift5
         ),
         .target(

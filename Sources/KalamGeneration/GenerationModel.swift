@@ -1,4 +1,5 @@
 import Foundation
+import KalamJSON
 import KalamModels
 
 /// A model directory opened for generation: the decoder picked by `config.json`'s `model_type`.
@@ -16,8 +17,10 @@ public enum GenerationModel {
         do { data = try Data(contentsOf: configURL) } catch {
             throw GenerationError.unsupportedModel("cannot read \(configURL.path)")
         }
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        switch object?["model_type"] as? String {
+        let object = try? JSONParser.parse([UInt8](data))
+        var modelType: String? = nil
+        if case .string(let name)? = object?["model_type"] { modelType = name }
+        switch modelType {
         case "gpt2": return .gpt2(try CausalLMDecoder(directory: directory))
         case "t5": return .t5(try Seq2SeqDecoder(directory: directory))
         case let other:
