@@ -17,7 +17,7 @@ public enum GenerationModel {
         do { data = try Data(contentsOf: configURL) } catch {
             throw GenerationError.unsupportedModel("cannot read \(configURL.path)")
         }
-        let object = try? JSONParser.parse([UInt8](data))
+        let object = try? JSONValue.parse([UInt8](data))
         var modelType: String? = nil
         if case .string(let name)? = object?["model_type"] { modelType = name }
         switch modelType {
