@@ -58,12 +58,6 @@ let package = Package(
             swiftSettings: swift5
         ),
         .executableTarget(name: "kalam", dependencies: ["KalamCLI"], swiftSettings: swift5),
-        .executableTarget(
-            name: "KalamBench",
-            dependencies: ["KalamTraining", "KalamGeneration"],
-            path: "Benchmarks/KalamBench",
-            swiftSettings: swift5
-        ),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
         .testTarget(name: "KalamTextTests", dependencies: ["KalamText"], swiftSettings: swift5),
