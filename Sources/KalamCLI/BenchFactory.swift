@@ -5,8 +5,9 @@ import KalamNN
 import KalamTraining
 
 /// Every call `kalam bench` makes into KalamModels, KalamNN, KalamTraining and KalamGeneration (and
-/// KalamCore's thread settings and backend), kept in this one file so that a change of those APIs is adapted here
-/// alone. The benchmark commands name no model, optimizer, trainer or decoder type themselves.
+/// KalamCore's thread settings and backend), kept in this one file so that a change of those APIs is
+/// adapted here alone. The benchmark commands name no model, optimizer, trainer or decoder type
+/// themselves. (`kalam bench engine` builds its stack from KalamCore's tensor ops directly, on purpose.)
 enum BenchFactory {
     // MARK: - Threads and backend
 

@@ -73,6 +73,7 @@ struct BenchPOSCommand: ParsableCommand {
 
         /// Runs the timing, sending what it prints to `write`.
         func execute(write: (String) -> Void) throws {
+            options.applyThreads()
             let load = BenchMachine.loadAverage()
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let sentences = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }

@@ -31,7 +31,7 @@ struct BenchResult {
     /// The load averages when the measurement started.
     var loadAverage: [Double]
 
-    /// A result with the machine's load average of now.
+    /// A result; `loadAverage` is the machine's, read when the measurement started.
     init(name: String, baseline: String?, unit: String, runs: [Double], warmup: Int, loadAverage: [Double]) {
         self.name = name
         self.baseline = baseline
@@ -47,18 +47,24 @@ struct BenchResult {
     /// The fields of the JSON object.
     func jsonObject() -> [String: Any] {
         var object: [String: Any] = [
-            "case": name, "unit": unit, "runs": runs, "median": median, "min": runs.min() ?? Double.nan,
-            "max": runs.max() ?? Double.nan, "threads": BenchFactory.threads, "blas_threads": BenchFactory.blasThreads,
-            "warmup": warmup, "repeats": runs.count, "load_average": loadAverage,
-            "openblas_coretype": BenchMachine.openBLASCoreType ?? NSNull(),
-            "maxrss_mb": BenchMachine.peakResidentMB(),
+            "case": name, "unit": unit, "runs": runs, "median": Self.jsonNumber(runs.isEmpty ? nil : median),
+            "min": Self.jsonNumber(runs.min()), "max": Self.jsonNumber(runs.max()),
+            "threads": BenchFactory.threads, "blas_threads": BenchFactory.blasThreads, "warmup": warmup,
+            "repeats": runs.count, "load_average": loadAverage,
+            "openblas_coretype": BenchMachine.openBLASCoreType ?? NSNull(), "maxrss_mb": BenchMachine.peakResidentMB(),
             "shape": Dictionary(uniqueKeysWithValues: shape.map { ($0, $1) }),
         ]
         object["baseline"] = baseline ?? NSNull()
         for (key, value) in counts { object[key] = value }
-        for (key, value) in measures { object[key] = value }
+        for (key, value) in measures { object[key] = Self.jsonNumber(value) }
         for (key, value) in notes { object[key] = value }
         return object
+    }
+
+    /// `value` for JSON, `null` when it is missing or not finite (JSON has no NaN).
+    static func jsonNumber(_ value: Double?) -> Any {
+        guard let value, value.isFinite else { return NSNull() }
+        return value
     }
 
     /// The JSON object on one line (keys sorted).
