@@ -70,12 +70,6 @@ let package = Package(
             swiftSettings: swift5
         ),
         .executableTarget(name: "kalam", dependencies: ["KalamCLI"], swiftSettings: swift5),
-        .executableTarget(
-            name: "KalamBench",
-            dependencies: ["KalamTraining", "KalamGeneration"],
-            path: "Benchmarks/KalamBench",
-            swiftSettings: swift5
-        ),
         .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),

@@ -2,7 +2,7 @@
 """Tokenizer benchmark: Kalam (Swift) against Hugging Face `tokenizers`, side by side, alternating.
 
     swift build -c release --product kalam
-    /tmp/ptbench/venv/bin/python Benchmarks/tokenizers/bench.py [--rounds 3] [--kalam .build/release/kalam]
+    "${KALAM_BENCH_VENV:-$HOME/.cache/kalam/bench-venv}/bin/python" Benchmarks/tokenizers/bench.py [--pairs 3]
 
 Measures, on text read from the installed corpora ($KALAM_DATA: the KJV, Hafez, fortunes):
 - encode throughput (MB/s, one thread on both sides) of GPT-2's byte-level BPE (built from
@@ -12,15 +12,15 @@ Measures, on text read from the installed corpora ($KALAM_DATA: the KJV, Hafez, 
 - training a byte-level BPE of 8,000 tokens (min frequency 2) on 5 MB (both with 2 threads);
 - loading the MiniLM `tokenizer.json`.
 
-Each round runs the HF worker and the Kalam worker once, alternating which goes first; each worker
-reports the median of its repetitions, and the report gives the ratio of the medians over rounds
-(ratio > 1: Kalam is faster).
+The Kalam side is `kalam bench tokenizer --task encode|train|load --json` (with --threads 1 for encode
+and load, 2 for training). Pairs alternate which side goes first (Benchmarks/common/benchlib.py: the
+load average is checked before each pair); the report gives the ratio of the medians of all runs,
+HF seconds / Kalam seconds (> 1: Kalam is faster).
 """
 import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +28,8 @@ from pathlib import Path
 
 # This folder is not a package; keep `tokenizers` importable.
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import benchlib  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("KALAM_DATA") or Path.home() / ".cache" / "kalam")
@@ -95,26 +97,22 @@ def hf_worker(task, name, path, repeats, vocab_size):
             tok.train_from_iterator(lines, trainer=trainer)
             times.append(time.perf_counter() - t)
         extra = {"merges": len(json.loads(tok.to_str())["model"]["merges"])}
-    print(json.dumps({"median_s": statistics.median(times), "times": times, **extra}))
-
-
-def run_json(cmd, env=None):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    print(json.dumps({"runs": times, "unit": "s", "median": statistics.median(times), **extra}))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--kalam", default=str(ROOT / ".build/release/kalam"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3, help="timed repetitions per process")
+    ap.add_argument("--kalam", help="the kalam executable (default .build/release/kalam)")
     ap.add_argument("--only", choices=["encode", "train", "load"])
     ap.add_argument("--hf-worker", nargs=5, metavar=("TASK", "NAME", "PATH", "REPEATS", "VOCAB"))
+    benchlib.add_arguments(ap)
     args = ap.parse_args()
     if args.hf_worker:
         task, name, path, repeats, vocab = args.hf_worker
         return hf_worker(task, name, path, int(repeats), int(vocab))
 
+    kalam = benchlib.kalam_binary(args.kalam)
     tmp = Path(tempfile.mkdtemp(prefix="kalam-tokbench-"))
     enc_file, train_file = tmp / "encode.txt", tmp / "train.txt"
     enc_file.write_text("\n".join(corpus_lines()) + "\n", encoding="utf-8")
@@ -125,39 +123,46 @@ def main():
     r = str(args.repeats)
     jobs = [
         ("encode gpt2", me + ["encode", "gpt2", str(enc_file), r, "0"], one,
-         [args.kalam, "tokenizer", "bench", "--task", "encode", "--tokenizer", "gpt2", "--file", str(enc_file), "--repeats", r]),
+         ["--task", "encode", "--tokenizer", "gpt2", "--file", enc_file, "--repeats", r], 1),
         ("encode minilm", me + ["encode", "minilm", str(enc_file), r, "0"], one,
-         [args.kalam, "tokenizer", "bench", "--task", "encode", "--tokenizer", "minilm", "--file", str(enc_file), "--repeats", r]),
+         ["--task", "encode", "--tokenizer", "minilm", "--file", enc_file, "--repeats", r], 1),
         ("train bpe 8k / 5 MB", me + ["train", "-", str(train_file), "1", "8000"], two,
-         [args.kalam, "tokenizer", "bench", "--task", "train", "--file", str(train_file), "--repeats", "1", "--vocab-size", "8000"]),
+         ["--task", "train", "--file", train_file, "--repeats", "1", "--vocab-size", "8000"], 2),
         ("load minilm tokenizer.json", me + ["load", "minilm", "-", "5", "0"], one,
-         [args.kalam, "tokenizer", "bench", "--task", "load", "--tokenizer", "minilm", "--repeats", "5"]),
+         ["--task", "load", "--tokenizer", "minilm", "--repeats", "5"], 1),
     ]
     # The HF worker builds GPT-2 with the fixture script's code, copied under a name that does not
     # shadow the `tokenizers` library.
     (tmp / "tokenizers_fixture.py").write_text((ROOT / "scripts/fixtures/tokenizers.py").read_text())
     one["PYTHONPATH"] = str(tmp)
     print(f"encode text: {enc_file.stat().st_size / 1e6:.2f} MB, training text: {train_file.stat().st_size / 1e6:.2f} MB")
-    for label, hf_cmd, env, kalam_cmd in jobs:
+    comparisons = []
+    for label, hf_cmd, env, kalam_args, threads in jobs:
         if args.only and not label.startswith(args.only):
             continue
-        hf, ka = [], []
-        for k in range(args.rounds):
-            order = [("hf", hf_cmd, env), ("kalam", kalam_cmd, dict(os.environ))]
-            if k % 2:
-                order.reverse()
-            for who, cmd, e in order:
-                res = run_json(cmd, e)
-                (hf if who == "hf" else ka).append(res)
-        hf_s = statistics.median(x["median_s"] for x in hf)
-        ka_s = statistics.median(x["median_s"] for x in ka)
-        line = f"{label:28s} HF {hf_s:8.4f} s   Kalam {ka_s:8.4f} s   ratio (HF/Kalam) {hf_s / ka_s:5.2f}x"
-        if "bytes" in hf[0]:
-            mb = hf[0]["bytes"] / 1e6
-            line += f"   HF {mb / hf_s:6.2f} MB/s   Kalam {mb / ka_s:6.2f} MB/s   tokens HF {hf[0]['tokens']} Kalam {ka[0]['tokens']}"
-        if "merges" in hf[0]:
-            line += f"   merges HF {hf[0]['merges']} Kalam {ka[0]['merges']}"
-        print(line, flush=True)
+        c = benchlib.alternate(
+            label, lambda kalam_args=kalam_args, threads=threads: benchlib.kalam_bench(
+                kalam, ["tokenizer", *map(str, kalam_args)], threads),
+            lambda hf_cmd=hf_cmd, env=env: benchlib.run_json(hf_cmd, env), args, unit="s", higher_is_better=False)
+        first = c["pairs"][0]
+        s = c["summary"]
+        if "bytes" in first["reference"]:
+            mb = first["reference"]["bytes"] / 1e6
+            s.update(hf_mb_per_s=mb / s["reference_median"], kalam_mb_per_s=mb / s["kalam_median"],
+                     hf_tokens=first["reference"]["tokens"], kalam_tokens=first["kalam"]["tokens"])
+        if "merges" in first["reference"]:
+            s.update(hf_merges=first["reference"]["merges"], kalam_merges=first["kalam"]["merges"])
+        comparisons.append(c)
+    print()
+    benchlib.print_table(comparisons, reference="HF")
+    for c in comparisons:
+        s = c["summary"]
+        if "hf_mb_per_s" in s:
+            print(f"{s['case']:26s} HF {s['hf_mb_per_s']:6.2f} MB/s, Kalam {s['kalam_mb_per_s']:6.2f} MB/s; "
+                  f"tokens HF {s['hf_tokens']}, Kalam {s['kalam_tokens']}")
+        if "hf_merges" in s:
+            print(f"{s['case']:26s} merges HF {s['hf_merges']}, Kalam {s['kalam_merges']}")
+    benchlib.write_json(args.json, comparisons, arguments=vars(args))
 
 
 if __name__ == "__main__":

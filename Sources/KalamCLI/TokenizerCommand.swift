@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 import KalamText
 
-/// `kalam tokenizer train|encode|decode|bench`: train, apply and time tokenizers.
+/// `kalam tokenizer train|encode|decode`: train and apply tokenizers (`kalam bench tokenizer` times them).
 ///
 /// A tokenizer is named by a file — `tokenizer.json`, BERT's `vocab.txt`, or a `.tiktoken` rank
 /// file (GPT-2 pipeline) — or by one of the installed ones: `gpt2` (ranks from `openai-whisper`)
@@ -12,8 +12,8 @@ public struct TokenizerCommand: ParsableCommand {
     /// The command's name and help.
     public static let configuration = CommandConfiguration(
         commandName: "tokenizer",
-        abstract: "Train, apply and time tokenizers (byte-level BPE, WordPiece).",
-        subcommands: [Train.self, Encode.self, Decode.self, Bench.self]
+        abstract: "Train and apply tokenizers (byte-level BPE, WordPiece).",
+        subcommands: [Train.self, Encode.self, Decode.self]
     )
 
     /// Makes the command.
@@ -193,74 +193,6 @@ public struct TokenizerCommand: ParsableCommand {
                 }
                 print(try tok.decode(ids, skipSpecialTokens: skipSpecialTokens))
             }
-        }
-    }
-
-    /// `kalam tokenizer bench`: times encoding, loading or training for `Benchmarks/tokenizers/bench.py`.
-    public struct Bench: ParsableCommand {
-        /// Help.
-        public static let configuration = CommandConfiguration(
-            abstract: "Time encode (MB/s, one thread), tokenizer loading or BPE training; prints one JSON line.")
-        /// What to time.
-        public enum Task: String, ExpressibleByArgument, Sendable { case encode, load, train }
-        /// What to time.
-        @Option(help: "encode, load or train.") public var task: Task = .encode
-        /// The tokenizer (encode, load).
-        @Option(help: "tokenizer.json, vocab.txt, a .tiktoken file, or gpt2 / minilm.") public var tokenizer = "gpt2"
-        /// Text file (encode, train).
-        @Option(help: "UTF-8 text, one document per line.") public var file: String?
-        /// Repetitions.
-        @Option(help: "Timed repetitions; the median is reported.") public var repeats = 3
-        /// Vocabulary size for training.
-        @Option(name: .customLong("vocab-size")) public var vocabSize = 8000
-        /// Makes the command.
-        public init() {}
-
-        static func seconds(_ body: () throws -> Void) rethrows -> Double {
-            let t = DispatchTime.now()
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
-        }
-
-        /// Runs the timing.
-        public func run() throws {
-            var times: [Double] = []
-            var extra = ""
-            switch task {
-            case .load:
-                for _ in 0..<repeats { times.append(try Self.seconds { _ = try TokenizerCommand.load(tokenizer) }) }
-            case .encode:
-                guard let file else { throw ValidationError("--file is required") }
-                let lines = try TokenizerCommand.lines([file], strict: false)
-                let bytes = lines.reduce(0) { $0 + $1.utf8.count + 1 }
-                let tok = try TokenizerCommand.load(tokenizer)
-                tok.padding = nil
-                tok.truncation = nil
-                var tokens = 0
-                for _ in 0..<repeats {
-                    times.append(Self.seconds { tokens = tok.encodeBatch(lines).reduce(0) { $0 + $1.count } })
-                }
-                extra =
-                    ", \"bytes\": \(bytes), \"tokens\": \(tokens), \"mb_per_s\": \(Double(bytes) / 1e6 / times.sorted()[times.count / 2])"
-            case .train:
-                guard let file else { throw ValidationError("--file is required") }
-                let lines = try TokenizerCommand.lines([file], strict: false)
-                var merges = 0
-                for _ in 0..<repeats {
-                    times.append(
-                        try Self.seconds {
-                            let t = try BPETrainer(
-                                vocabSize: vocabSize, minFrequency: 2, specialTokens: ["<|endoftext|>"],
-                                initialAlphabet: ByteAlphabet.alphabet
-                            )
-                            .trainTokenizer(lines, preTokenizer: ByteLevelPreTokenizer())
-                            merges = (t.model as? BPEModel)?.merges.count ?? 0
-                        })
-                }
-                extra = ", \"merges\": \(merges)"
-            }
-            let median = times.sorted()[times.count / 2]
-            print("{\"task\": \"\(task.rawValue)\", \"median_s\": \(median), \"times\": \(times)\(extra)}")
         }
     }
 }
