@@ -67,6 +67,11 @@ import Testing
         #expect(try gradientError([a, w]) { try matmul($0[0], $0[1].transposed()) } < tolerance)
         #expect(try gradientError([a, w, bias]) { try linear($0[0], weight: $0[1], bias: $0[2]) } < tolerance)
         #expect(try gradientError([a, w]) { try linear($0[0], weight: $0[1]) } < tolerance)
+        // GPT-2's Conv1D: weight [in, out]; equal to matmul + bias.
+        let cw = r.tensor([4, 6])
+        #expect(try gradientError([a, cw, bias]) { try conv1D($0[0], weight: $0[1], bias: $0[2]) } < tolerance)
+        let fused = try conv1D(a, weight: cw, bias: bias).scalars, split = try (matmul(a, cw) + bias).scalars
+        #expect(zip(fused, split).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
     @Test func viewsJoinsAndMasks() throws {

@@ -193,7 +193,8 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, opt
 
 /// `[B, Tq, Tk]` flags of masked scores, or `nil` when nothing is masked. The caller deallocates.
 private func buildMask(b: Int, tq: Int, tk: Int, causal: Bool, keyMask: Tensor?) -> UnsafeMutablePointer<Bool>? {
-    guard causal || keyMask != nil else { return nil }
+    // A causal mask hides nothing from a single query that comes last (one decoding step).
+    guard (causal && tq > 1) || keyMask != nil else { return nil }
     let m = UnsafeMutablePointer<Bool>.allocate(capacity: b * tq * tk)
     let shift = tk - tq
     for bi in 0..<b {

@@ -168,3 +168,49 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         return bias == nil ? [gx, gw] : [gx, gw, gb]
     }
 }
+
+/// GPT-2's `Conv1D`: `x · weight + bias` with `weight` `[in, out]` (the transpose of `nn.Linear`'s
+/// layout, as GPT-2 checkpoints store it) and `bias` `[out]` → `[..., out]`. One product forward with
+/// the bias folded in, two backward.
+/// - Throws: `TensorError.shapeMismatch` when the sizes do not fit.
+public func conv1D(_ x: Tensor, weight: Tensor, bias: Tensor) throws -> Tensor {
+    guard x.rank >= 1, weight.rank == 2, x.shape[x.rank - 1] == weight.shape[0] else {
+        throw TensorError.shapeMismatch(op: "conv1D", lhs: x.shape, rhs: weight.shape)
+    }
+    let inF = weight.shape[0], outF = weight.shape[1]
+    guard bias.shape == [outF] else {
+        throw TensorError.shapeMismatch(op: "conv1D (bias)", lhs: weight.shape, rhs: bias.shape)
+    }
+    let xc = x.contiguous(), w = weight.contiguous(), bc = bias.contiguous()
+    let rows = xc.count / max(inF, 1)
+    let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outF])
+    for r in 0..<rows { (out.data + r * outF).update(from: bc.data, count: outF) }
+    let backend = Backends.current
+    // [rows, in] × [in, out] + bias
+    backend.gemm(
+        transA: false, transB: false, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
+        b: w.data, ldb: outF, beta: 1, c: out.data, ldc: outF)
+    guard Tensor.needsGrad([x, weight, bias]) else { return out }
+    let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias.requiresGrad
+    let xd = xc.detached(), wd = w.detached()
+    return out.recording("conv1D", [x, weight, bias]) { g in  // g: [rows, out]
+        var gx: Tensor? = nil, gw: Tensor? = nil
+        if needX {
+            // dX = dY · Wᵀ : [rows, out] × [out, in]
+            let t = Tensor(uninitializedShape: x.shape)
+            backend.gemm(
+                transA: false, transB: true, m: rows, n: inF, k: outF, alpha: 1, a: g.data, lda: outF,
+                b: wd.data, ldb: outF, beta: 0, c: t.data, ldc: inF)
+            gx = t
+        }
+        if needW {
+            // dW = Xᵀ · dY : [in, rows] × [rows, out]
+            let t = Tensor(uninitializedShape: [inF, outF])
+            backend.gemm(
+                transA: true, transB: false, m: inF, n: outF, k: rows, alpha: 1, a: xd.data, lda: inF,
+                b: g.data, ldb: outF, beta: 0, c: t.data, ldc: outF)
+            gw = t
+        }
+        return [gx, gw, needB ? Broadcast.reduce(g, to: [outF]) : nil]
+    }
+}

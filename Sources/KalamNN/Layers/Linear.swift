@@ -54,7 +54,6 @@ open class Conv1D: Module {
 
     /// `[..., in]` → `[..., out]`.
     open func callAsFunction(_ x: Tensor) throws -> Tensor {
-        // [..., in] x [in, out] -> [..., out]
-        try matmul(x, weight) + bias
+        try conv1D(x, weight: weight, bias: bias)
     }
 }

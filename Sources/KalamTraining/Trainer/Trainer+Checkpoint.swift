@@ -83,7 +83,7 @@ extension Trainer {
     /// early-stopping state and the loss curve so far. Nothing changes when it throws.
     /// - Throws: ``TrainingError/architectureMismatch(expected:found:)`` for a checkpoint of another
     ///   model, ``TrainingError/corruptCheckpoint(path:reason:)`` for a missing or unreadable file,
-    ///   ``TrainingError/parameterMismatch(key:reason:)``, ``TrainingError/invalidOption(name:value:reason:)``
+    ///   `ModuleError` naming a parameter that is missing, unexpected or misshapen, ``TrainingError/invalidOption(name:value:reason:)``
     ///   when the settings that shape the loss curve differ.
     public func restore(from checkpoint: URL) throws {
         let state = try Trainer.readState(from: checkpoint)

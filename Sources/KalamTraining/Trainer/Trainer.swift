@@ -58,8 +58,8 @@ public final class Trainer {
     public let configuration: TrainerConfiguration
     /// Where checkpoints (`checkpoints/`) and the metrics log (`metrics.jsonl`) go; `nil` keeps nothing.
     public let runDirectory: URL?
-    /// The optimizer.
-    public let optimizer: AdamW
+    /// The optimizer (AdamW from the configuration unless another is given).
+    public let optimizer: any Optimizer
     /// The learning-rate schedule (extended when a resumed run asks for more steps).
     public internal(set) var schedule: TrainingSchedule
     /// Plug-ins called by the loop, in order.
@@ -91,11 +91,12 @@ public final class Trainer {
     ///   - parameterGroups: weight decay and learning-rate scale by parameter (the default rule
     ///     otherwise: no decay for biases, norms and embeddings).
     ///   - plugins: extra loss terms, gradient transforms and per-step actions.
+    ///   - optimizer: another optimizer (e.g. `SGD`); its learning rate follows the schedule.
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for bad settings.
     public init(
         model: TrainableModel, objective: TrainingObjective, data: any BatchSource, validation: [Batch]?,
         configuration: TrainerConfiguration, runDirectory: URL? = nil, parameterGroups: [ParameterGroup] = [],
-        plugins: [TrainerPlugin] = []
+        plugins: [TrainerPlugin] = [], optimizer: (any Optimizer)? = nil
     ) throws {
         try configuration.validate()
         guard Set(plugins.map(\.name)).count == plugins.count else {
@@ -110,9 +111,11 @@ public final class Trainer {
         self.runDirectory = runDirectory
         self.plugins = plugins
         let c = configuration
-        optimizer = try AdamW(
-            learningRate: c.learningRate, betas: (c.beta1, c.beta2), eps: c.eps, weightDecay: c.weightDecay,
-            groups: parameterGroups)
+        self.optimizer =
+            try optimizer
+            ?? AdamW(
+                learningRate: c.learningRate, betas: (c.beta1, c.beta2), eps: c.eps, weightDecay: c.weightDecay,
+                groups: parameterGroups)
         schedule = TrainingSchedule(
             peak: c.learningRate, warmupSteps: c.warmupSteps, totalSteps: c.steps, minRatio: c.minLearningRateRatio)
         objectiveRNG = KalamRandom(seed: c.seed).fork(stream: 7)
@@ -123,7 +126,7 @@ public final class Trainer {
     public convenience init(
         model: TrainableModel, objective: TrainingObjective, train: PackedBlocks, validation: PackedBlocks?,
         configuration: TrainerConfiguration, runDirectory: URL? = nil, parameterGroups: [ParameterGroup] = [],
-        plugins: [TrainerPlugin] = []
+        plugins: [TrainerPlugin] = [], optimizer: (any Optimizer)? = nil
     ) throws {
         try configuration.validate()
         let iterator = try BatchIterator(
@@ -132,7 +135,7 @@ public final class Trainer {
         if let limit = configuration.evalBatches { batches = batches.map { Array($0.prefix(limit)) } }
         try self.init(
             model: model, objective: objective, data: iterator, validation: batches, configuration: configuration,
-            runDirectory: runDirectory, parameterGroups: parameterGroups, plugins: plugins)
+            runDirectory: runDirectory, parameterGroups: parameterGroups, plugins: plugins, optimizer: optimizer)
     }
 
     /// The checkpoint store of ``runDirectory``.

@@ -12,8 +12,6 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptCheckpoint(path: String, reason: String)
     /// A checkpoint saved from another model architecture or configuration.
     case architectureMismatch(expected: String, found: String)
-    /// A checkpoint whose parameters do not fit the model (a key missing, unused or of another shape).
-    case parameterMismatch(key: String, reason: String)
     /// Writing a checkpoint, the metrics log or the model failed.
     case writeFailed(path: String, reason: String)
     /// The loss became NaN or infinite at `step`.
@@ -38,8 +36,6 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "checkpoint \(path) is corrupt: \(reason)"
         case let .architectureMismatch(expected, found):
             return "checkpoint is of another architecture: expected \(expected), found \(found)"
-        case let .parameterMismatch(key, reason):
-            return "checkpoint does not fit the model: parameter '\(key)' \(reason)"
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason)"
         case let .configurationMismatch(fields):
