@@ -104,7 +104,7 @@ public struct CausalLMDecoder: LanguageModelDecoder {
         var mask: [Int32] = []
         for b in 0..<batch {
             for i in 0..<t { positions.append(Int32(max(0, past + i - cache.padding[b]))) }
-            for j in 0..<(past + t) { mask.append(j < cache.padding[b] ? 0 : 1) }
+            if padded { for j in 0..<(past + t) { mask.append(j < cache.padding[b] ? 0 : 1) } }
         }
         let ids = try IndexTensor(chunk.flatMap { $0 }, shape: [batch, t])
         let kv = cache.keysAndValues

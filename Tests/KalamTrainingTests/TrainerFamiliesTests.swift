@@ -76,6 +76,8 @@ import Testing
         let rate = Double(chosen) / Double(eligible)
         #expect(abs(rate - 0.15) < 0.03, "rate \(rate) over \(eligible)")
         #expect(abs(Double(masked) / Double(chosen) - 0.8) < 0.08)
+        // 10% stay as they were (plus the 1-in-24 random replacements that draw the same token).
+        #expect(abs(Double(kept) / Double(chosen) - 0.1) < 0.06)
         // Same seed, same masks.
         var a = KalamRandom(seed: 9), b = KalamRandom(seed: 9)
         let batch = try data.train.sequentialBatches(batchSize: 4).first!
@@ -83,7 +85,6 @@ import Testing
         #expect(throws: TrainingError.invalidOption(name: "mask rate", value: "1.0", reason: "must be in (0, 1)")) {
             try MaskedLMObjective(model: model, rate: 1, maskTokenId: 23)
         }
-        _ = kept
     }
 
     @Test func t5LearnsAFixedTargetThroughTheSameTrainer() throws {

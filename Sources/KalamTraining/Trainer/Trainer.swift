@@ -150,9 +150,6 @@ public final class Trainer {
     /// Steps taken so far.
     public var currentStep: Int { step }
 
-    /// The last step of the run (``TrainerConfiguration/steps``).
-    var totalSteps: Int { configuration.steps }
-
     // MARK: - The loop
 
     /// Trains until ``TrainerConfiguration/steps``, early stopping, an interrupt, or `stopAfter` steps

@@ -77,32 +77,24 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
         try check(logEvery >= 1, "log-every", logEvery, "must be at least 1")
     }
 
-    /// Throws ``TrainingError/configurationMismatch(fields:)``, naming each setting and its two values, when `saved` (a checkpoint's
-    /// configuration) differs in a setting that shapes the loss curve; `steps` (a run may be extended:
-    /// see ``TrainingSchedule``), evaluation, logging, checkpointing and early stopping may change on
-    /// resume.
+    /// Throws ``TrainingError/configurationMismatch(fields:)``, naming each setting and its two values,
+    /// when `saved` (a checkpoint's configuration) differs in a setting that shapes the loss curve;
+    /// `steps` (a run may be extended: see ``TrainingSchedule``), evaluation, logging, checkpointing and
+    /// early stopping may change on resume.
     public func checkCompatible(with saved: TrainerConfiguration) throws {
-        var a = self, b = saved
-        a.steps = 0
-        b.steps = 0
-        a.evalEvery = 0
-        b.evalEvery = 0
-        a.evalBatches = nil
-        b.evalBatches = nil
-        a.checkpointEvery = 0
-        b.checkpointEvery = 0
-        a.keepCheckpoints = 1
-        b.keepCheckpoints = 1
-        a.earlyStoppingPatience = nil
-        b.earlyStoppingPatience = nil
-        a.earlyStoppingMinDelta = 0
-        b.earlyStoppingMinDelta = 0
-        a.logEvery = 1
-        b.logEvery = 1
-        let changed = differences(b, a)
+        let changed = differences(saved.curveSettings, curveSettings)
         if !changed.isEmpty {
             throw TrainingError.configurationMismatch(
                 fields: changed.map { "\($0.key): checkpoint \($0.a), now \($0.b)" })
         }
+    }
+
+    /// This configuration with every setting that may change on resume set to a fixed value (a new
+    /// setting is compared unless it is added here).
+    var curveSettings: TrainerConfiguration {
+        var c = self
+        (c.steps, c.evalEvery, c.evalBatches, c.checkpointEvery, c.keepCheckpoints) = (0, 0, nil, 0, 1)
+        (c.earlyStoppingPatience, c.earlyStoppingMinDelta, c.logEvery) = (nil, 0, 1)
+        return c
     }
 }

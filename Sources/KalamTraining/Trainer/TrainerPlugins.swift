@@ -104,8 +104,7 @@ public struct TrainingSchedule: Codable, Sendable, Equatable, LearningRateSchedu
     }
 }
 
-/// The `TrainerConfiguration` of ``CodingKeys``-named fields whose values differ between two
-/// configurations, as `name: a vs b` lines.
+/// The encoded fields whose values differ between two values of a type, with both values as text.
 func differences<T: Encodable>(_ a: T, _ b: T) -> [(key: String, a: String, b: String)] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
