@@ -44,6 +44,17 @@ import Testing
         }
     }
 
+    @Test func badPositionIdsAreATypedError() throws {
+        let model = try GPT2LMHeadModel.load(from: ModelFixtures.directory("gpt2"))
+        let ids = try IndexTensor([1, 2], shape: [1, 2])
+        #expect(throws: ModelError.invalidInput(name: "position_ids", reason: "position 16 is outside 0..<16")) {
+            try model.hiddenStates(inputIds: ids, positionIds: IndexTensor([0, 16], shape: [1, 2]))
+        }
+        #expect(throws: ModelError.invalidInput(name: "position_ids", reason: "shape [2], expected [1, 2]")) {
+            try model.hiddenStates(inputIds: ids, positionIds: IndexTensor([0, 1]))
+        }
+    }
+
     @Test func anotherFamilysCheckpointIsATypedError() throws {
         #expect(throws: ModelError.wrongFamily(expected: "gpt2", found: "model_type \"bert\"")) {
             try GPT2LMHeadModel.load(from: ModelFixtures.directory("bert"))
