@@ -123,8 +123,11 @@ public final class BertForSequenceClassification: Module, PretrainedModel {
     public let config: BertConfig
     /// The generator every dropout of the model draws from.
     public let randomSource: RandomSource
-    /// `classifier.weight`, `classifier.bias`.
-    public var headKeys: Set<String> { ["classifier.weight", "classifier.bias"] }
+    /// `classifier.weight`, `classifier.bias`, and the pooler's `bert.pooler.dense.*`, which a
+    /// checkpoint of a masked-LM model lacks (transformers initialises them afresh then, too).
+    public var headKeys: Set<String> {
+        ["classifier.weight", "classifier.bias", "bert.pooler.dense.weight", "bert.pooler.dense.bias"]
+    }
 
     /// The encoder, with its pooler.
     @Child(key: "bert") public var bert: BertModel

@@ -80,7 +80,7 @@ public final class BertSelfAttention: Module {
         let options = AttentionOptions(keyMask: keyMask, dropout: isTraining ? dropout : 0)
         return try multiHeadAttention(
             queries: try query(x), keysAndValues: { (try self.key(x), try self.value(x)) }, heads: heads,
-            options: options, rng: &source.generator)
+            options: options, source: source)
     }
 }
 

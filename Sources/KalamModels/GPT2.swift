@@ -38,7 +38,7 @@ public final class GPT2Attention: Module {
         let options = AttentionOptions(causal: true, keyMask: keyMask, dropout: isTraining ? attnDropout : 0)
         let y = try multiHeadAttention(
             queries: qkv[0], keysAndValues: { (qkv[1], qkv[2]) }, heads: heads, options: options, cache: cache,
-            rng: &source.generator)  // [B, T, C]
+            source: source)  // [B, T, C]
         return try residDropout(cProj(y))
     }
 }

@@ -150,7 +150,7 @@ public final class T5Attention: Module {
             scale: 1, causal: causal, keyMask: keyMask, bias: bias, dropout: isTraining ? dropout : 0)
         let attended = try multiHeadAttention(
             queries: try q(x), keysAndValues: { (try self.k(memory), try self.v(memory)) }, heads: heads,
-            options: options, cache: cache, rng: &source.generator)
+            options: options, cache: cache, source: source)
         return try o(attended)  // [B, Tq, d]
     }
 }

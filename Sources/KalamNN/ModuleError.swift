@@ -13,6 +13,10 @@ public enum ModuleError: Error, Equatable, CustomStringConvertible, Sendable {
     case noSuchModule(String)
     /// A replacement whose type does not fit the slot it was to fill.
     case incompatibleReplacement(key: String, expected: String, found: String)
+    /// No module matches the target names of a LoRA (or other) injection.
+    case noMatchingModule(String)
+    /// A setting of an adaptation (a LoRA rank, an adapter size) is out of range.
+    case invalidSetting(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,8 @@ public enum ModuleError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .noSuchModule(key): return "the model has no module '\(key)'"
         case let .incompatibleReplacement(key, expected, found):
             return "cannot put a \(found) at '\(key)': the slot holds a \(expected)"
+        case let .noMatchingModule(targets): return "no linear layer of the model matches the targets \(targets)"
+        case let .invalidSetting(name, reason): return "\(name): \(reason)"
         }
     }
 }

@@ -72,6 +72,22 @@ public func multiHeadAttention(
     return try mergeHeads(attended)
 }
 
+/// ``multiHeadAttention(queries:keysAndValues:heads:options:cache:rng:)`` drawing attention dropout
+/// from `source`, whose generator is borrowed only for the attention itself: the key and value
+/// projections run first and may draw from the same source (LoRA dropout inside `value`).
+public func multiHeadAttention(
+    queries: Tensor, keysAndValues: () throws -> (Tensor, Tensor), heads: Int, options: AttentionOptions,
+    cache: AttentionCache? = nil, source: RandomSource
+) throws -> Tensor {
+    var projected: (Tensor, Tensor)?
+    if !(cache.map { $0.isCross && $0.cache.crossEntry(layer: $0.layer) != nil } ?? false) {
+        projected = try keysAndValues()
+    }
+    return try multiHeadAttention(
+        queries: queries, keysAndValues: { projected! }, heads: heads, options: options, cache: cache,
+        rng: &source.generator)
+}
+
 /// Multi-head attention with separate query, key, value and output projections (keys `q_proj`,
 /// `k_proj`, `v_proj`, `out_proj`): self-attention (optionally causal), cross-attention over a memory,
 /// and decoding with a `KVCache`. The model families use ``multiHeadAttention(queries:keysAndValues:heads:options:cache:rng:)``
@@ -117,7 +133,7 @@ public final class MultiHeadAttention: Module {
         let attended = try multiHeadAttention(
             queries: try query(x),
             keysAndValues: { (try self.key(memory ?? x), try self.value(memory ?? x)) },
-            heads: heads, options: options, cache: slot, rng: &source.generator)
+            heads: heads, options: options, cache: slot, source: source)
         return try output(attended)  // [B, T, C]
     }
 }

@@ -115,7 +115,7 @@ public enum CorpusFile {
     }
 
     /// Splits text into lines on `\n`, dropping a trailing `\r` from each line.
-    static func lines(_ text: String) -> [Substring] {
+    public static func lines(_ text: String) -> [Substring] {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? line.dropLast() : line
         }

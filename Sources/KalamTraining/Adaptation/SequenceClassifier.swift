@@ -1,0 +1,58 @@
+import Foundation
+import KalamCore
+import KalamModels
+import KalamNN
+
+/// A model that reads token ids and gives one row of class logits per sequence, described well enough
+/// for every adaptation mode: where its layers are, which keys are the task head, where adapters go.
+/// BERT's `BertForSequenceClassification` conforms; other families conform the same way.
+public protocol SequenceClassifier: TrainableModel {
+    /// The class names, by class index (`id2label` of the configuration).
+    var labelNames: [String] { get }
+    /// Logits `[B, classes]` for right-padded ids `[B, T]` with their attention mask `[B, T]`.
+    func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor
+    /// The number of transformer layers.
+    var layerCount: Int { get }
+    /// The key prefix of layer `i` (`bert.encoder.layer.3.`).
+    func layerPrefix(_ i: Int) -> String
+    /// Key prefixes of the task head, trained in every mode (`bert.pooler.`, `classifier.`).
+    var headPrefixes: [String] { get }
+    /// The modules PEFT saves whole next to a LoRA adapter (`modules_to_save`; `classifier`).
+    var peftModulesToSave: [String] { get }
+    /// The linear layers a bottleneck adapter follows (each layer's attention output and feed-forward
+    /// output projections).
+    var adapterSites: [String] { get }
+}
+
+extension BertForSequenceClassification: SequenceClassifier {
+    public var labelNames: [String] { config.labelNames }
+
+    public func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor {
+        try self(inputIds: inputIds, attentionMask: attentionMask).logits
+    }
+
+    public var layerCount: Int { config.numHiddenLayers }
+
+    public func layerPrefix(_ i: Int) -> String { "bert.encoder.layer.\(i)." }
+
+    public var headPrefixes: [String] { ["bert.pooler.", "classifier."] }
+
+    public var peftModulesToSave: [String] { ["classifier"] }
+
+    public var adapterSites: [String] {
+        (0..<config.numHiddenLayers).flatMap {
+            ["bert.encoder.layer.\($0).attention.output.dense", "bert.encoder.layer.\($0).output.dense"]
+        }
+    }
+}
+
+extension BertConfig {
+    /// The label names by class index, from `id2label` (`LABEL_<i>` where an index is missing).
+    public var labelNames: [String] { (0..<numLabels).map { id2label[String($0)] ?? "LABEL_\($0)" } }
+
+    /// `id2label` and `label2id` (and so `num_labels`) set to `names`, in order.
+    public mutating func setLabels(_ names: [String]) {
+        id2label = Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), $0.element) })
+        label2id = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
+    }
+}
