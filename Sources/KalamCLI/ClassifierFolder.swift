@@ -85,14 +85,37 @@ struct ClassifierFolder {
     }
 }
 
-/// The peak resident memory of this process in bytes (`getrusage`).
-func peakResidentBytes() -> Int {
-    var usage = rusage()
-    #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int(usage.ru_maxrss) * 1024
-    #else
-        getrusage(RUSAGE_SELF, &usage)
-        return Int(usage.ru_maxrss)
-    #endif
+extension EvaluateCommand {
+    /// `kalam evaluate --model DIR --task T`: accuracy, macro-F1 and loss of a classifier folder (full or
+    /// adapter) on the test part of the task's split (`--split-seed`, as `kalam finetune` made it).
+    func evaluateClassifier(_ directory: URL, task: String, print: (String) -> Void) throws {
+        let folder = try ClassifierFolder(directory: directory)
+        let split = try ClassificationSplit(ClassificationTask.load(task), seed: splitSeed)
+        let names = folder.model.labelNames
+        for label in split.labels where !names.contains(label) {
+            throw FineTuningError.unknownLabel(label: label, source: task, known: names)
+        }
+        let test = try ClassificationExample.encode(split.test, labels: names, source: task, encode: folder.encode)
+        let start = Date()
+        let m = try ClassificationMetrics.evaluate(
+            folder.model, on: test, batchSize: batchSize, padTokenId: folder.padTokenId)
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            let object: [String: Any] = [
+                "model": directory.path, "task": task, "split": "test", "split_seed": splitSeed, "examples": m.count,
+                "accuracy": m.accuracy, "macro_f1": m.macroF1, "loss": m.loss, "f1": m.f1, "labels": names,
+                "confusion": m.confusion, "seconds": seconds,
+            ]
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
+        } else {
+            print(
+                String(
+                    format:
+                        "%@ on %@ (test, split seed %llu): accuracy %.4f, macro-F1 %.4f, loss %.4f over %d examples (%.1f s)",
+                    directory.path, task, splitSeed, m.accuracy, m.macroF1, m.loss, m.count, seconds))
+        }
+    }
 }

@@ -31,7 +31,13 @@ public struct EvaluateCommand: ParsableCommand {
     var model: String
 
     @Option(help: "Corpus: a name (\(CorpusCatalog.names.joined(separator: ", "))) or a text/JSONL file or folder.")
-    var corpus: String
+    var corpus: String?
+
+    @Option(help: "A classification task (bbc-news, chatterbot-en, chatterbot-fa, FILE): score a classifier folder.")
+    var task: String?
+
+    @Option(name: .customLong("split-seed"), help: "With --task: the seed of the split the model was tuned on.")
+    var splitSeed: UInt64 = 0
 
     @Option(help: "Documents to score: validation or all.")
     var split: Split = .validation
@@ -60,6 +66,13 @@ public struct EvaluateCommand: ParsableCommand {
             throw TrainingError.invalidOption(name: "--batch-size", value: "\(batchSize)", reason: "must be at least 1")
         }
         let directory = URL(fileURLWithPath: model, isDirectory: true)
+        if let task {
+            try evaluateClassifier(directory, task: task, print: print)
+            return
+        }
+        guard let corpus else {
+            throw TrainingError.invalidOption(name: "--corpus", value: "none", reason: "give --corpus (or --task)")
+        }
         let lm = try GPT2LMHeadModel.load(from: directory)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {

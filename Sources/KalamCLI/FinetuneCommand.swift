@@ -156,6 +156,11 @@ public struct FinetuneCommand: ParsableCommand {
         }
         let tokenizer = try ClassifierFolder.tokenizer(in: [modelURL])
         let encode = ClassifierFolder.encoder(tokenizer, maxLength: min(maxLength, config.maxPositionEmbeddings))
+        if let trainExamples, trainExamples < split.labels.count {
+            throw TrainingError.invalidOption(
+                name: "--train-examples", value: "\(trainExamples)",
+                reason: "fewer than the \(split.labels.count) classes: every class needs a training example")
+        }
         var trainItems = split.train
         if let trainExamples { trainItems = split.trainingSubset(trainExamples, seed: splitSeed) }
         if let trainFraction {
@@ -183,7 +188,7 @@ public struct FinetuneCommand: ParsableCommand {
                 "split_seed": splitSeed, "train_examples": train.count, "test_examples": test.count,
                 "accuracy": metrics.accuracy, "macro_f1": metrics.macroF1, "test_loss": metrics.loss,
                 "trainable_parameters": result.adaptation.trainableParameters,
-                "total_parameters": result.adaptation.totalParameters, "peak_memory_bytes": peakResidentBytes(),
+                "total_parameters": result.adaptation.totalParameters, "peak_memory_mb": BenchMachine.peakResidentMB(),
                 "seconds_per_epoch": perEpoch, "epochs": settings.epochs,
                 "learning_rate": Double(settings.learningRate),
                 "labels": split.labels, "seconds": Date().timeIntervalSince(started),
@@ -197,7 +202,7 @@ public struct FinetuneCommand: ParsableCommand {
                     format:
                         "test accuracy %.4f, macro-F1 %.4f on %d examples; %d of %d parameters trained; %.1f s per epoch; peak memory %.0f MiB",
                     metrics.accuracy, metrics.macroF1, metrics.count, result.adaptation.trainableParameters,
-                    result.adaptation.totalParameters, perEpoch, Double(peakResidentBytes()) / 1_048_576))
+                    result.adaptation.totalParameters, perEpoch, BenchMachine.peakResidentMB()))
             print("written to \(outURL.path)")
         }
     }

@@ -146,4 +146,28 @@ private let texts = ["the soup was cold", "the team lost in the rain", "snow and
                 reason: "hidden_size is 32 for the adapter but 16 in \(fixtures.appendingPathComponent("base").path)")
         ) { try ClassifyCommand.parse(["--model", folder.path]).classify(texts) }
     }
+
+    @Test func evaluateScoresAClassifierFolderOnTheTestSplitAsClassifyPredicts() throws {
+        let folder = fixtures.appendingPathComponent("kalam_full").path
+        let tsv = fixtures.appendingPathComponent("tiny.tsv").path
+        var printed: [String] = []
+        try EvaluateCommand.parse(["--model", folder, "--task", tsv, "--json"]).execute { printed.append($0) }
+        let report = try JSONSerialization.jsonObject(with: Data(printed[0].utf8)) as! [String: Any]
+        #expect(report["examples"] as? Int == 3)
+        let split = try ClassificationSplit(ClassificationTask.load(tsv), seed: 0)
+        let predicted = try ClassifyCommand.parse(["--model", folder]).classify(split.test.map(\.text))
+        let correct = zip(predicted, split.test).filter { $0.0 == $0.1.label }.count
+        #expect(report["accuracy"] as? Double == Double(correct) / 3)
+
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let extra = dir.appendingPathComponent("music.tsv")
+        let lines =
+            try String(contentsOfFile: tsv, encoding: .utf8) + (0..<5).map { "a song number \($0)\tmusic\n" }.joined()
+        try Data(lines.utf8).write(to: extra)
+        #expect(
+            throws: FineTuningError.unknownLabel(
+                label: "music", source: extra.path, known: ["food", "sport", "weather"])
+        ) { try EvaluateCommand.parse(["--model", folder, "--task", extra.path]).execute { _ in } }
+    }
 }

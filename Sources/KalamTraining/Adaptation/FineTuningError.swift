@@ -2,8 +2,6 @@
 public enum FineTuningError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A label that is not one of the task's (in a test file, or unknown to a trained model).
     case unknownLabel(label: String, source: String, known: [String])
-    /// A class with no examples.
-    case emptyClass(label: String)
     /// Fewer than two classes are left to classify.
     case tooFewClasses(found: [String])
     /// A data set with no examples.
@@ -18,7 +16,6 @@ public enum FineTuningError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case let .unknownLabel(label, source, known):
             return "unknown label '\(label)' in \(source); the labels are \(known.joined(separator: ", "))"
-        case let .emptyClass(label): return "class '\(label)' has no examples"
         case let .tooFewClasses(found):
             return "need at least 2 classes to classify, found \(found.count)"
                 + (found.isEmpty ? "" : " (\(found.joined(separator: ", ")))")
