@@ -15,7 +15,8 @@ public struct FinetuneCommand: ParsableCommand {
         discussion: """
             Tasks: bbc-news (5 topics), chatterbot-en, chatterbot-fa (a conversation's first line, labelled with \
             its topic; topics with fewer than 5 examples are left out and listed), or a .jsonl (text, label) or \
-            .tsv (text<TAB>label) file. The stratified 80/10/10 train/validation/test split is fixed by \
+            .tsv (text<TAB>label) file; upos-en is token classification (UPOS tagging of BBC News paragraphs, \
+            silver labels from Kalam's English tagger on each word's first subword, token accuracy). The stratified 80/10/10 train/validation/test split is fixed by \
             --split-seed whatever --seed is, so seeds vary initialisation and data order only.
 
             Modes and their defaults (epochs, learning rate; batch size 16, warm-up 10% then cosine to 0, \
@@ -48,7 +49,7 @@ public struct FinetuneCommand: ParsableCommand {
     @Option(help: "pretrained: the folder's weights; random: only its configuration (same shapes).")
     var `init`: Initialisation = .pretrained
 
-    @Option(help: "bbc-news, chatterbot-en, chatterbot-fa, or a .jsonl/.tsv file.")
+    @Option(help: "bbc-news, chatterbot-en, chatterbot-fa, upos-en, or a .jsonl/.tsv file.")
     var task: String
 
     @Option(help: "frozen, partial:N, full, lora[:rank] or adapter[:size].")
@@ -144,6 +145,12 @@ public struct FinetuneCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out, isDirectory: true)
         let started = Date()
 
+        if task == UPOSTask.name {
+            try tagging(
+                adaptation: adaptation, settings: settings, modelURL: modelURL, outURL: outURL, print: print,
+                output: output)
+            return
+        }
         let split = try ClassificationSplit(ClassificationTask.load(task), seed: splitSeed)
         for (label, count) in split.leftOut.sorted(by: { $0.key < $1.key }) {
             print("left out class '\(label)': \(count) example\(count == 1 ? "" : "s"), too few for the split")
@@ -207,12 +214,73 @@ public struct FinetuneCommand: ParsableCommand {
         }
     }
 
+    /// `--task upos-en`: BBC News paragraphs tagged by Kalam's English tagger, a token classifier.
+    func tagging(
+        adaptation: AdaptationMode, settings: FineTuningSettings, modelURL: URL, outURL: URL,
+        print: @escaping (String) -> Void, output: (String) -> Void
+    ) throws {
+        let started = Date()
+        let split = UPOSTask.split(try UPOSTask.paragraphs(), seed: splitSeed)
+        var trainTexts = split.train
+        if let trainExamples { trainTexts = Array(trainTexts.prefix(trainExamples)) }
+        if let trainFraction {
+            trainTexts = Array(trainTexts.prefix(max(1, Int((Double(trainTexts.count) * trainFraction).rounded()))))
+        }
+        var config = try BertConfig.load(from: modelURL)
+        config.setLabels(UPOSTask.labels)
+        let tagger = try BertForTokenClassification(config: config, seed: seed)
+        if self.`init` == .pretrained {
+            try tagger.loadWeights(from: modelURL.appendingPathComponent("model.safetensors"), newHead: true)
+        }
+        let tokenizer = try ClassifierFolder.tokenizer(in: [modelURL])
+        let silver = try EnglishTagger.pretrained()
+        let length = min(maxLength, config.maxPositionEmbeddings)
+        func encode(_ texts: [String]) -> [TokenClassificationExample] {
+            UPOSTask.examples(texts, tokenizer: tokenizer, tagger: silver, maxLength: length)
+        }
+        let (train, validation, test) = (encode(trainTexts), encode(split.validation), encode(split.test))
+        print(
+            "task upos-en: \(UPOSTask.labels.count) UPOS tags (silver, Kalam's English tagger); \(train.count) training, "
+                + "\(validation.count) validation, \(test.count) test paragraphs of BBC News")
+        let padId = Int32(config.padTokenId ?? 0)
+        let result = try FineTuning.run(
+            model: tagger, train: train, validation: validation, test: test, settings: settings, padTokenId: padId,
+            display: json ? nil : ProgressDisplay(), progress: print)
+        try write(
+            tagger, adaptation: adaptation, settings: settings, to: outURL, modelURL: modelURL, taskType: "TOKEN_CLS")
+        let m = result.test
+        let perEpoch = result.secondsPerEpoch.reduce(0, +) / Double(max(1, result.secondsPerEpoch.count))
+        if json {
+            let object: [String: Any] = [
+                "task": UPOSTask.name, "mode": adaptation.description, "init": self.`init`.rawValue, "seed": seed,
+                "split_seed": splitSeed, "train_examples": train.count, "test_tokens": m.count,
+                "token_accuracy": m.accuracy, "macro_f1": m.macroF1, "test_loss": m.loss,
+                "trainable_parameters": result.adaptation.trainableParameters,
+                "total_parameters": result.adaptation.totalParameters, "peak_memory_mb": BenchMachine.peakResidentMB(),
+                "seconds_per_epoch": perEpoch, "epochs": settings.epochs, "seconds": Date().timeIntervalSince(started),
+            ]
+            output(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
+        } else {
+            print(
+                String(
+                    format:
+                        "test token accuracy %.4f over %d tagged tokens; %d of %d parameters trained; %.1f s per epoch",
+                    m.accuracy, m.count, result.adaptation.trainableParameters, result.adaptation.totalParameters,
+                    perEpoch
+                ))
+            print("written to \(outURL.path)")
+        }
+    }
+
     /// Writes the trained classifier: a full folder, a PEFT LoRA folder, or a Kalam adapter folder, with
     /// the tokenizer beside it. Each file is written atomically.
-    func write(
-        _ model: BertForSequenceClassification, adaptation: AdaptationMode, settings: FineTuningSettings, to out: URL,
-        modelURL: URL
-    ) throws {
+    func write<M: PretrainedModel & AdaptableModel>(
+        _ model: M, adaptation: AdaptationMode, settings: FineTuningSettings, to out: URL, modelURL: URL,
+        taskType: String = "SEQ_CLS"
+    ) throws where M.Configuration == BertConfig {
         switch adaptation {
         case .lora where !merge, .adapter:
             let config: AdapterConfig
@@ -220,22 +288,23 @@ public struct FinetuneCommand: ParsableCommand {
                 var lora = settings.lora
                 lora.rank = rank
                 config = AdapterConfig(
-                    lora: lora, modulesToSave: model.peftModulesToSave, baseModelNameOrPath: self.model)
+                    lora: lora, modulesToSave: model.peftModulesToSave, baseModelNameOrPath: self.model,
+                    taskType: taskType)
             } else {
                 config = AdapterConfig(
                     adapterSize: { if case .adapter(let n) = adaptation { return n } else { return 0 } }(),
-                    sites: model.adapterSites, modulesToSave: ["bert.pooler", "classifier"],
+                    sites: model.adapterSites, modulesToSave: model.headPrefixes.map { String($0.dropLast()) },
                     baseModelNameOrPath: self.model)
             }
             try AdapterFolder.save(model, config: config, to: out)
             var labelled = model.config
-            labelled.architectures = [BertForSequenceClassification.architecture]
+            labelled.architectures = [M.architecture]
             try (try labelled.jsonData() + Data("\n".utf8)).write(
                 to: out.appendingPathComponent("config.json"), options: .atomic)
             try copyTokenizer(from: modelURL, to: out)
         default:
             try model.mergeLoRA()
-            let plain = try BertForSequenceClassification(config: model.config, seed: 0)
+            let plain = try M(config: model.config, seed: 0)
             let values = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.key, $0.tensor) })
             for (key, tensor) in plain.namedParameters() {
                 guard let source = values[key] else { throw ModuleError.missingKey(key) }

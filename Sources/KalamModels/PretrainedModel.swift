@@ -62,7 +62,8 @@ extension PretrainedModel {
 
     /// Loads a model directory: `config.json` (which must be of this family) and `model.safetensors`.
     /// - Parameter newHead: accept a checkpoint of the base model alone (e.g. a `BertModel` checkpoint
-    ///   for `BertForSequenceClassification`): the head keeps its fresh initialisation.
+    ///   for `BertForSequenceClassification`), or one whose head has another shape (another number of
+    ///   classes): the head keeps its fresh initialisation.
     /// - Throws: ``ModelError`` for the configuration, `ModuleError` naming the checkpoint key at fault.
     public static func load(from directory: URL, newHead: Bool = false, seed: UInt64 = 0) throws -> Self {
         let config = try Configuration.load(from: directory)
@@ -89,11 +90,20 @@ extension PretrainedModel {
                 rename = { prefix + $0 }  // a base model reading a head model's checkpoint
             }
         }
+        // A new head may have another number of classes than the checkpoint's (transformers'
+        // `ignore_mismatched_sizes`): such head tensors keep their fresh initialisation.
+        var mismatched = Set<String>()
+        if newHead {
+            for (key, tensor) in namedParameters() where headKeys.contains(key) {
+                if let entry = checkpoint[rename(key)], entry.shape != tensor.shape { mismatched.insert(key) }
+            }
+        }
+        let skip = mismatched
         try load(
             from: checkpoint,
             mapping: CheckpointMapping(
-                checkpointKey: rename, optionalKeys: newHead ? headKeys : [], ignoredNames: ignoredCheckpointKeys,
-                allowUnused: newHead))
+                checkpointKey: { skip.contains($0) ? "\u{0}new head: " + $0 : rename($0) },
+                optionalKeys: newHead ? headKeys : [], ignoredNames: ignoredCheckpointKeys, allowUnused: newHead))
     }
 
     /// Writes the model directory: `config.json` (with `architectures` set to ``architecture``) and

@@ -329,3 +329,55 @@ enum FineTuneFixtures {
         #expect(last < first / 4, "loss \(first) → \(last)")
     }
 }
+
+@Suite struct TokenClassificationTests {
+    @Test func eachWordsTagGoesOnItsFirstSubword() throws {
+        let tokenizer = try TokenizerJSON.load(FineTuneFixtures.base.appendingPathComponent("tokenizer.json"))
+        let examples = UPOSTask.examples(
+            ["the teams scored", "the team won the match"], tokenizer: tokenizer,
+            tagger: try EnglishTagger.pretrained(),
+            maxLength: 6)
+        func tag(_ t: UniversalTag) -> Int32 { Int32(UniversalTag.allCases.firstIndex(of: t)!) }
+        let vocab = tokenizer.encode("the teams scored").tokens
+        #expect(vocab == ["[CLS]", "the", "team", "##s", "scored", "[SEP]"])
+        #expect(examples[0].labels == [-100, tag(.det), tag(.noun), -100, tag(.verb), -100])
+        // Cut to 6 tokens, the separator kept (and unlabelled).
+        #expect(examples[1].ids.count == 6 && examples[1].ids.last == Int32(tokenizer.id(of: "[SEP]")!))
+        #expect(examples[1].labels == [-100, tag(.det), tag(.noun), tag(.verb), tag(.det), -100])
+        let split = UPOSTask.split(Array(0..<100), seed: 4)
+        #expect(split.test.count == 10 && split.validation.count == 10 && split.train.count == 80)
+        #expect(Set(split.train + split.validation + split.test).count == 100)
+        #expect(UPOSTask.split(Array(0..<100), seed: 4).test == split.test)
+    }
+
+    @Test func aTokenClassifierLearnsTheTagsAndKeepsAFrozenBase() throws {
+        let tokenizer = try TokenizerJSON.load(FineTuneFixtures.base.appendingPathComponent("tokenizer.json"))
+        let texts = try ClassificationTask.load(FineTuneFixtures.tsv.path).map(\.text)
+        let examples = UPOSTask.examples(
+            texts, tokenizer: tokenizer, tagger: try EnglishTagger.pretrained(), maxLength: 32)
+        var config = try BertConfig.load(from: FineTuneFixtures.base)
+        config.setLabels(UPOSTask.labels)
+        // Learning: full fine-tuning from transformers' initialisation of the fixture's shapes.
+        let fresh = try BertForTokenClassification(config: config, seed: 0)
+        var settings = FineTuningSettings.defaults(for: .full, seed: 0)
+        (settings.epochs, settings.batchSize, settings.learningRate) = (30, 6, 5e-3)
+        let result = try FineTuning.run(
+            model: fresh, train: examples, validation: [], test: examples, settings: settings, padTokenId: 0)
+        #expect(result.test.count == examples.reduce(0) { $0 + $1.labels.filter { $0 != -100 }.count })
+        let first = result.losses.prefix(4).reduce(0, +) / 4, last = result.losses.suffix(4).reduce(0, +) / 4
+        #expect(last < first / 2, "loss \(first) → \(last)")
+        #expect(result.test.accuracy > 0.6, "token accuracy \(result.test.accuracy)")
+        // Freezing: LoRA on the fixture's weights leaves the encoder bit-identical.
+        let model = try BertForTokenClassification(config: config, seed: 0)
+        try model.loadWeights(from: FineTuneFixtures.base.appendingPathComponent("model.safetensors"), newHead: true)
+        let before = model.namedParameters().filter { !$0.key.hasPrefix("classifier.") }.map { $0.tensor.scalars }
+        var lora = FineTuningSettings.defaults(for: .lora(rank: 4), seed: 0)
+        (lora.epochs, lora.batchSize) = (2, 6)
+        _ = try FineTuning.run(
+            model: model, train: examples, validation: [], test: examples, settings: lora, padTokenId: 0)
+        let base = model.namedParameters().filter {
+            !$0.key.hasPrefix("classifier.") && !AdapterFolder.isAdapterKey($0.key)
+        }
+        #expect(base.map { $0.tensor.scalars } == before)
+    }
+}

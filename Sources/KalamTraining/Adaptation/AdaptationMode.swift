@@ -75,7 +75,7 @@ public struct AdaptationReport: Sendable, Equatable {
     public var totalParameters: Int
 }
 
-/// Applies adaptation modes to a ``SequenceClassifier``: freezing plans, LoRA and adapter injection,
+/// Applies adaptation modes to an ``AdaptableModel``: freezing plans, LoRA and adapter injection,
 /// layer-wise learning-rate decay and gradual unfreezing.
 public enum Adaptation {
     /// Freezes and wraps `model` for `mode`. LoRA's `A` matrices and the adapters are drawn from `seed`.
@@ -83,7 +83,7 @@ public enum Adaptation {
     ///   count; `ModuleError` when a LoRA target matches no layer or a setting is out of range.
     @discardableResult
     public static func apply(
-        _ mode: AdaptationMode, to model: SequenceClassifier, lora: LoRASettings = LoRASettings(), seed: UInt64
+        _ mode: AdaptationMode, to model: AdaptableModel, lora: LoRASettings = LoRASettings(), seed: UInt64
     ) throws -> AdaptationReport {
         var rng = KalamRandom(seed: seed).fork(stream: 23)
         var wrapped: [String] = []
@@ -123,7 +123,7 @@ public enum Adaptation {
     /// Layer-wise learning-rate decay (Howard & Ruder 2018; Clark et al. 2020): the head at the full
     /// rate, layer `i` of `L` at `decay^(L − i)`, the embeddings at `decay^(L + 1)`.
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for a decay outside (0, 1].
-    public static func layerwiseDecayGroups(_ model: SequenceClassifier, decay: Float) throws -> [ParameterGroup] {
+    public static func layerwiseDecayGroups(_ model: AdaptableModel, decay: Float) throws -> [ParameterGroup] {
         guard decay > 0, decay <= 1 else {
             throw TrainingError.invalidOption(name: "llrd", value: "\(decay)", reason: "must be in (0, 1]")
         }
@@ -157,13 +157,13 @@ public enum Adaptation {
 /// uninterrupted run did.
 public final class GradualUnfreezing: TrainerPlugin {
     public let name = "gradual_unfreezing"
-    let model: SequenceClassifier
+    let model: AdaptableModel
     let stepsPerEpoch: Int
     private var applied = -1
 
     /// A plug-in for `model`, whose epochs are `stepsPerEpoch` steps long; it freezes everything but
     /// the head at once.
-    public init(model: SequenceClassifier, stepsPerEpoch: Int) {
+    public init(model: AdaptableModel, stepsPerEpoch: Int) {
         self.model = model
         self.stepsPerEpoch = max(1, stepsPerEpoch)
         apply(epoch: 0)

@@ -21,8 +21,12 @@ public struct ExampleBatches: BatchSource {
         public var seed: UInt64
     }
 
-    /// The examples.
-    public let examples: [ClassificationExample]
+    /// The token ids of every example.
+    public let rows: [[Int32]]
+    /// One class per example (sequence classification), or empty.
+    public let sequenceLabels: [Int32]
+    /// One class per token (−100 where none) of every example (token classification), or nil.
+    public let tokenLabels: [[Int32]]?
     /// Rows per batch.
     public let batchSize: Int
     /// The seed of the epoch orders.
@@ -30,25 +34,55 @@ public struct ExampleBatches: BatchSource {
     /// The padding id.
     public let padTokenId: Int32
     /// Batches per epoch (the last may be partial).
-    public var batchesPerEpoch: Int { (examples.count + batchSize - 1) / batchSize }
+    public var batchesPerEpoch: Int { (rows.count + batchSize - 1) / batchSize }
 
     private var epoch = 0
     private var batch = 0
     private var order: [Int]
 
-    /// A source at epoch 0, batch 0.
+    /// A source of sequence-classification batches at epoch 0, batch 0.
     /// - Throws: ``FineTuningError/noExamples(source:)`` without examples,
     ///   ``TrainingError/invalidOption(name:value:reason:)`` for a batch size below 1.
     public init(examples: [ClassificationExample], batchSize: Int, seed: UInt64, padTokenId: Int32) throws {
-        guard !examples.isEmpty else { throw FineTuningError.noExamples(source: "the training set") }
+        try self.init(
+            rows: examples.map(\.ids), sequenceLabels: examples.map(\.label), tokenLabels: nil, batchSize: batchSize,
+            seed: seed, padTokenId: padTokenId)
+    }
+
+    /// A source of token-classification batches at epoch 0, batch 0.
+    public init(tokenExamples: [TokenClassificationExample], batchSize: Int, seed: UInt64, padTokenId: Int32) throws {
+        try self.init(
+            rows: tokenExamples.map(\.ids), sequenceLabels: [], tokenLabels: tokenExamples.map(\.labels),
+            batchSize: batchSize, seed: seed, padTokenId: padTokenId)
+    }
+
+    init(
+        rows: [[Int32]], sequenceLabels: [Int32], tokenLabels: [[Int32]]?, batchSize: Int, seed: UInt64,
+        padTokenId: Int32
+    ) throws {
+        guard !rows.isEmpty else { throw FineTuningError.noExamples(source: "the training set") }
         guard batchSize >= 1 else {
             throw TrainingError.invalidOption(name: "batch size", value: "\(batchSize)", reason: "must be at least 1")
         }
-        self.examples = examples
+        self.rows = rows
+        self.sequenceLabels = sequenceLabels
+        self.tokenLabels = tokenLabels
         self.batchSize = batchSize
         self.seed = seed
         self.padTokenId = padTokenId
-        order = Self.order(epoch: 0, count: examples.count, seed: seed)
+        order = Self.order(epoch: 0, count: rows.count, seed: seed)
+    }
+
+    /// The batch of the rows at `indices`.
+    func makeBatch(_ indices: [Int]) -> Batch {
+        if let tokenLabels {
+            return Batch(
+                rows: indices.map { rows[$0] }, tokenLabels: indices.map { tokenLabels[$0] }, padTokenId: padTokenId,
+                indices: indices)
+        }
+        return Batch(
+            rows: indices.map { rows[$0] }, labels: indices.map { sequenceLabels[$0] }, padTokenId: padTokenId,
+            indices: indices)
     }
 
     /// The batches of `examples` in their order, for evaluation.
@@ -63,22 +97,24 @@ public struct ExampleBatches: BatchSource {
 
     public mutating func nextBatch() throws -> Batch {
         let start = batch * batchSize
-        let indices = Array(order[start..<min(start + batchSize, examples.count)])
-        let result = Batch(
-            rows: indices.map { examples[$0].ids }, labels: indices.map { examples[$0].label },
-            padTokenId: padTokenId, indices: indices)
+        let result = makeBatch(Array(order[start..<min(start + batchSize, rows.count)]))
         batch += 1
         if batch == batchesPerEpoch {
             batch = 0
             epoch += 1
-            order = Self.order(epoch: epoch, count: examples.count, seed: seed)
+            order = Self.order(epoch: epoch, count: rows.count, seed: seed)
         }
         return result
     }
 
+    /// Every batch in example order (for evaluation).
+    public func sequentialBatches() -> [Batch] {
+        stride(from: 0, to: rows.count, by: batchSize).map { makeBatch(Array($0..<min($0 + batchSize, rows.count))) }
+    }
+
     /// The position of the next batch.
     public var position: Position {
-        Position(epoch: epoch, batch: batch, exampleCount: examples.count, batchSize: batchSize, seed: seed)
+        Position(epoch: epoch, batch: batch, exampleCount: rows.count, batchSize: batchSize, seed: seed)
     }
 
     public func checkpointPosition() throws -> Data {
@@ -89,18 +125,18 @@ public struct ExampleBatches: BatchSource {
 
     public mutating func restore(checkpointPosition data: Data) throws {
         let saved = try JSONDecoder().decode(Position.self, from: data)
-        guard saved.exampleCount == examples.count, saved.batchSize == batchSize, saved.seed == seed else {
+        guard saved.exampleCount == rows.count, saved.batchSize == batchSize, saved.seed == seed else {
             throw BatchingError.positionMismatch(
                 reason:
                     "saved for \(saved.exampleCount) examples, batch size \(saved.batchSize), seed \(saved.seed); "
-                    + "now \(examples.count), \(batchSize), \(seed)")
+                    + "now \(rows.count), \(batchSize), \(seed)")
         }
         guard saved.epoch >= 0, saved.batch >= 0, saved.batch < batchesPerEpoch else {
             throw BatchingError.positionMismatch(reason: "epoch \(saved.epoch), batch \(saved.batch) is out of range")
         }
         epoch = saved.epoch
         batch = saved.batch
-        order = Self.order(epoch: epoch, count: examples.count, seed: seed)
+        order = Self.order(epoch: epoch, count: rows.count, seed: seed)
     }
 
     static func order(epoch: Int, count: Int, seed: UInt64) -> [Int] {

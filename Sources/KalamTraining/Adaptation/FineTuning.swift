@@ -71,6 +71,40 @@ public enum FineTuning {
         test: [ClassificationExample], settings s: FineTuningSettings, padTokenId: Int32,
         display: ProgressDisplay? = nil, progress: (String) -> Void = { _ in }
     ) throws -> FineTuningResult {
+        try run(
+            model: model, objective: SequenceClassificationObjective(model: model),
+            makeSource: {
+                try ExampleBatches(examples: train, batchSize: s.batchSize, seed: s.seed, padTokenId: padTokenId)
+            },
+            validate: validation.isEmpty
+                ? nil : { try ClassificationMetrics.evaluate(model, on: validation, padTokenId: padTokenId) },
+            test: { try ClassificationMetrics.evaluate(model, on: test, padTokenId: padTokenId) }, settings: s,
+            display: display, progress: progress)
+    }
+
+    /// ``run(model:train:validation:test:settings:padTokenId:display:progress:)`` for token
+    /// classification; the metrics count labelled tokens.
+    public static func run(
+        model: TokenClassifier, train: [TokenClassificationExample], validation: [TokenClassificationExample],
+        test: [TokenClassificationExample], settings s: FineTuningSettings, padTokenId: Int32,
+        display: ProgressDisplay? = nil, progress: (String) -> Void = { _ in }
+    ) throws -> FineTuningResult {
+        try run(
+            model: model, objective: TokenClassificationObjective(model: model),
+            makeSource: {
+                try ExampleBatches(tokenExamples: train, batchSize: s.batchSize, seed: s.seed, padTokenId: padTokenId)
+            },
+            validate: validation.isEmpty
+                ? nil : { try ClassificationMetrics.evaluate(model, on: validation, padTokenId: padTokenId) },
+            test: { try ClassificationMetrics.evaluate(model, on: test, padTokenId: padTokenId) }, settings: s,
+            display: display, progress: progress)
+    }
+
+    static func run(
+        model: AdaptableModel, objective: TrainingObjective, makeSource: () throws -> ExampleBatches,
+        validate: (() throws -> ClassificationMetrics)?, test: () throws -> ClassificationMetrics,
+        settings s: FineTuningSettings, display: ProgressDisplay?, progress: (String) -> Void
+    ) throws -> FineTuningResult {
         guard s.epochs >= 1 else {
             throw TrainingError.invalidOption(name: "epochs", value: "\(s.epochs)", reason: "must be at least 1")
         }
@@ -83,7 +117,7 @@ public enum FineTuning {
                 name: "llrd", value: s.mode.description, reason: "applies to --mode full or partial only")
         }
         let report = try Adaptation.apply(s.mode, to: model, lora: s.lora, seed: s.seed)
-        let source = try ExampleBatches(examples: train, batchSize: s.batchSize, seed: s.seed, padTokenId: padTokenId)
+        let source = try makeSource()
         let stepsPerEpoch = source.batchesPerEpoch
         var options = TrainerConfiguration(steps: stepsPerEpoch * s.epochs, batchSize: s.batchSize)
         options.learningRate = s.learningRate
@@ -97,8 +131,8 @@ public enum FineTuning {
         let plugins: [TrainerPlugin] =
             s.gradualUnfreezing ? [GradualUnfreezing(model: model, stepsPerEpoch: stepsPerEpoch)] : []
         let trainer = try Trainer(
-            model: model, objective: SequenceClassificationObjective(model: model), data: source, validation: nil,
-            configuration: options, parameterGroups: groups, plugins: plugins)
+            model: model, objective: objective, data: source, validation: nil, configuration: options,
+            parameterGroups: groups, plugins: plugins)
         trainer.display = display
         var validationMetrics: [ClassificationMetrics] = []
         var seconds: [Double] = []
@@ -108,8 +142,8 @@ public enum FineTuning {
             seconds.append(result.seconds)
             losses = result.losses
             if result.stopReason == .interrupted { break }
-            if !validation.isEmpty {
-                let m = try ClassificationMetrics.evaluate(model, on: validation, padTokenId: padTokenId)
+            if let validate {
+                let m = try validate()
                 validationMetrics.append(m)
                 progress(
                     String(
@@ -117,9 +151,8 @@ public enum FineTuning {
                         s.epochs, m.accuracy, m.macroF1, m.loss, result.seconds))
             }
         }
-        let testMetrics = try ClassificationMetrics.evaluate(model, on: test, padTokenId: padTokenId)
         return FineTuningResult(
-            adaptation: report, validation: validationMetrics, test: testMetrics, secondsPerEpoch: seconds,
+            adaptation: report, validation: validationMetrics, test: try test(), secondsPerEpoch: seconds,
             losses: losses)
     }
 }

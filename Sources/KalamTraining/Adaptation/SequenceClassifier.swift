@@ -3,14 +3,11 @@ import KalamCore
 import KalamModels
 import KalamNN
 
-/// A model that reads token ids and gives one row of class logits per sequence, described well enough
-/// for every adaptation mode: where its layers are, which keys are the task head, where adapters go.
-/// BERT's `BertForSequenceClassification` conforms; other families conform the same way.
-public protocol SequenceClassifier: TrainableModel {
+/// A model with a task head, described well enough for every adaptation mode: where its layers are,
+/// which keys are the task head, what PEFT saves whole, where adapters go.
+public protocol AdaptableModel: TrainableModel {
     /// The class names, by class index (`id2label` of the configuration).
     var labelNames: [String] { get }
-    /// Logits `[B, classes]` for right-padded ids `[B, T]` with their attention mask `[B, T]`.
-    func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor
     /// The number of transformer layers.
     var layerCount: Int { get }
     /// The key prefix of layer `i` (`bert.encoder.layer.3.`).
@@ -22,6 +19,37 @@ public protocol SequenceClassifier: TrainableModel {
     /// The linear layers a bottleneck adapter follows (each layer's attention output and feed-forward
     /// output projections).
     var adapterSites: [String] { get }
+}
+
+/// A model that reads token ids and gives one row of class logits per sequence.
+/// BERT's `BertForSequenceClassification` conforms; other families conform the same way.
+public protocol SequenceClassifier: AdaptableModel {
+    /// Logits `[B, classes]` for right-padded ids `[B, T]` with their attention mask `[B, T]`.
+    func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor
+}
+
+/// A model that gives class logits for every token (part-of-speech tagging, NER).
+public protocol TokenClassifier: AdaptableModel {
+    /// Logits `[B, T, classes]` for right-padded ids `[B, T]` with their attention mask `[B, T]`.
+    func tokenLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor
+}
+
+extension BertForTokenClassification: TokenClassifier {
+    public var labelNames: [String] { config.labelNames }
+
+    public func tokenLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor {
+        try self(inputIds: inputIds, attentionMask: attentionMask).logits
+    }
+
+    public var layerCount: Int { config.numHiddenLayers }
+
+    public func layerPrefix(_ i: Int) -> String { "bert.encoder.layer.\(i)." }
+
+    public var headPrefixes: [String] { ["classifier."] }
+
+    public var peftModulesToSave: [String] { ["classifier"] }
+
+    public var adapterSites: [String] { BertConfig.adapterSites(layers: config.numHiddenLayers) }
 }
 
 extension BertForSequenceClassification: SequenceClassifier {
@@ -39,14 +67,17 @@ extension BertForSequenceClassification: SequenceClassifier {
 
     public var peftModulesToSave: [String] { ["classifier"] }
 
-    public var adapterSites: [String] {
-        (0..<config.numHiddenLayers).flatMap {
-            ["bert.encoder.layer.\($0).attention.output.dense", "bert.encoder.layer.\($0).output.dense"]
-        }
-    }
+    public var adapterSites: [String] { BertConfig.adapterSites(layers: config.numHiddenLayers) }
 }
 
 extension BertConfig {
+    /// The attention-output and feed-forward-output projections of every layer, where Houlsby adapters go.
+    static func adapterSites(layers: Int) -> [String] {
+        (0..<layers).flatMap {
+            ["bert.encoder.layer.\($0).attention.output.dense", "bert.encoder.layer.\($0).output.dense"]
+        }
+    }
+
     /// The label names by class index, from `id2label` (`LABEL_<i>` where an index is missing).
     public var labelNames: [String] { (0..<numLabels).map { id2label[String($0)] ?? "LABEL_\($0)" } }
 

@@ -59,6 +59,17 @@ public struct Batch: Sendable, Equatable {
         self.labels = labels
     }
 
+    /// A token-classification batch: `rows` right-padded with `padTokenId` to the longest; `targets` are
+    /// each row's `tokenLabels` (one per token, ``ignoreIndex`` where none), ``ignoreIndex`` on padding.
+    public init(rows: [[Int32]], tokenLabels: [[Int32]], padTokenId: Int32, indices: [Int]) {
+        self.init(rows: rows, labels: [], padTokenId: padTokenId, indices: indices)
+        for (row, labels) in tokenLabels.enumerated() {
+            for (k, label) in labels.prefix(min(rows[row].count, contextLength)).enumerated() {
+                targets[row * contextLength + k] = label
+            }
+        }
+    }
+
     /// The attention mask `[batchSize, contextLength]` row-major: 1 on the first `lengths[row]`
     /// positions of each row, 0 on padding.
     public var attentionMask: [Int32] {
