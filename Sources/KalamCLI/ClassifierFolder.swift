@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamJSON
 import KalamModels
 import KalamNN
 import KalamText
@@ -10,7 +11,7 @@ import KalamTraining
 /// whose base is found through `base_model_name_or_path` and whose label names are in the
 /// `config.json` beside the adapter.
 struct ClassifierFolder {
-    let model: BertForSequenceClassification
+    let model: SequenceClassifier
     let tokenizer: PipelineTokenizer
     let maxLength: Int
 
@@ -31,15 +32,39 @@ struct ClassifierFolder {
                 try Self.checkSameBase(saved, baseConfig, base: base.path)
                 config.setLabels(saved.labelNames)
             }
-            model = try BertForSequenceClassification(config: config, seed: 0)
-            try model.loadWeights(from: base.appendingPathComponent("model.safetensors"), newHead: true)
-            try AdapterFolder.apply(directory, to: model, source: model.randomSource)
+            let bert = try BertForSequenceClassification(config: config, seed: 0)
+            try bert.loadWeights(from: base.appendingPathComponent("model.safetensors"), newHead: true)
+            try AdapterFolder.apply(directory, to: bert, source: bert.randomSource)
             tokenizer = try Self.tokenizer(in: [directory, base])
+            model = bert
+            maxLength = min(requested, bert.config.maxPositionEmbeddings)
+            padTokenId = Int32(bert.config.padTokenId ?? 0)
+        } else if try Self.modelType(of: directory) == "gpt2" {
+            let gpt2 = try GPT2ForSequenceClassification.load(from: directory)
+            (model, maxLength) = (gpt2, min(requested, gpt2.config.nPositions))
+            padTokenId = Int32(gpt2.config.padTokenId ?? gpt2.config.eosTokenId ?? 0)
+            tokenizer = try Self.tokenizer(in: [directory])
         } else {
-            model = try BertForSequenceClassification.load(from: directory)
+            let bert = try BertForSequenceClassification.load(from: directory)
+            (model, maxLength) = (bert, min(requested, bert.config.maxPositionEmbeddings))
+            padTokenId = Int32(bert.config.padTokenId ?? 0)
             tokenizer = try Self.tokenizer(in: [directory])
         }
-        maxLength = min(requested, model.config.maxPositionEmbeddings)
+    }
+
+    /// The `model_type` of a folder's `config.json` (nil when it has none).
+    static func modelType(of directory: URL) throws -> String? {
+        let file = directory.appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw ModelError.fileNotFound(path: file.path)
+        }
+        guard case .object(let fields)? = try? JSONValue.parse([UInt8](data)) else {
+            throw ModelError.malformedConfig(file: file.path, reason: "not a JSON object")
+        }
+        for (key, value) in fields where key == "model_type" {
+            if case .string(let type) = value { return type }
+        }
+        return nil
     }
 
     /// The ids the model reads for `text`: the tokenizer's with special tokens, truncated to
@@ -55,7 +80,7 @@ struct ClassifierFolder {
 
     var encode: (String) -> [Int32] { Self.encoder(tokenizer, maxLength: maxLength) }
 
-    var padTokenId: Int32 { Int32(model.config.padTokenId ?? 0) }
+    let padTokenId: Int32
 
     static func resolve(_ path: String, relativeTo directory: URL) -> URL {
         let direct = URL(fileURLWithPath: path)

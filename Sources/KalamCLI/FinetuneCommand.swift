@@ -43,7 +43,7 @@ public struct FinetuneCommand: ParsableCommand {
         case pretrained, random
     }
 
-    @Option(help: "A BERT model folder (config.json, model.safetensors, tokenizer.json).")
+    @Option(help: "A BERT or GPT-2 model folder (config.json, model.safetensors, tokenizer.json).")
     var model: String
 
     @Option(help: "pretrained: the folder's weights; random: only its configuration (same shapes).")
@@ -155,14 +155,10 @@ public struct FinetuneCommand: ParsableCommand {
         for (label, count) in split.leftOut.sorted(by: { $0.key < $1.key }) {
             print("left out class '\(label)': \(count) example\(count == 1 ? "" : "s"), too few for the split")
         }
-        var config = try BertConfig.load(from: modelURL)
-        config.setLabels(split.labels)
-        let classifier = try BertForSequenceClassification(config: config, seed: seed)
-        if self.`init` == .pretrained {
-            try classifier.loadWeights(from: modelURL.appendingPathComponent("model.safetensors"), newHead: true)
-        }
+        let made = try makeClassifier(modelURL, labels: split.labels)
+        let classifier = made.model
         let tokenizer = try ClassifierFolder.tokenizer(in: [modelURL])
-        let encode = ClassifierFolder.encoder(tokenizer, maxLength: min(maxLength, config.maxPositionEmbeddings))
+        let encode = ClassifierFolder.encoder(tokenizer, maxLength: min(maxLength, made.positions))
         if let trainExamples, trainExamples < split.labels.count {
             throw TrainingError.invalidOption(
                 name: "--train-examples", value: "\(trainExamples)",
@@ -181,12 +177,10 @@ public struct FinetuneCommand: ParsableCommand {
         print(
             "task \(task): \(split.labels.count) classes (\(split.labels.joined(separator: ", "))); "
                 + "\(train.count) training, \(validation.count) validation, \(test.count) test examples")
-        let padId = Int32(config.padTokenId ?? 0)
         let result = try FineTuning.run(
             model: classifier, train: train, validation: validation, test: test, settings: settings,
-            padTokenId: padId, display: json ? nil : ProgressDisplay(), progress: print)
-
-        try write(classifier, adaptation: adaptation, settings: settings, to: outURL, modelURL: modelURL)
+            padTokenId: made.padId, display: json ? nil : ProgressDisplay(), progress: print)
+        try made.write(adaptation, settings, outURL)
         let metrics = result.test
         let perEpoch = result.secondsPerEpoch.reduce(0, +) / Double(max(1, result.secondsPerEpoch.count))
         if json {
@@ -212,6 +206,36 @@ public struct FinetuneCommand: ParsableCommand {
                     result.adaptation.totalParameters, perEpoch, BenchMachine.peakResidentMB()))
             print("written to \(outURL.path)")
         }
+    }
+
+    /// The sequence classifier of `--model`'s family (`model_type` bert or gpt2) with `labels`, its
+    /// position count, padding id, and how it is written.
+    func makeClassifier(
+        _ modelURL: URL, labels: [String]
+    ) throws -> (
+        model: SequenceClassifier, positions: Int, padId: Int32,
+        write: (AdaptationMode, FineTuningSettings, URL) throws -> Void
+    ) {
+        let weights = modelURL.appendingPathComponent("model.safetensors")
+        if try ClassifierFolder.modelType(of: modelURL) == "gpt2" {
+            var config = try GPT2Config.load(from: modelURL)
+            config.setLabels(labels)
+            if config.padTokenId == nil { config.padTokenId = config.eosTokenId ?? 0 }
+            let model = try GPT2ForSequenceClassification(config: config, seed: seed)
+            if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
+            return (
+                model, config.nPositions, Int32(config.padTokenId ?? 0),
+                { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
+            )
+        }
+        var config = try BertConfig.load(from: modelURL)
+        config.setLabels(labels)
+        let model = try BertForSequenceClassification(config: config, seed: seed)
+        if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
+        return (
+            model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0),
+            { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
+        )
     }
 
     /// `--task upos-en`: BBC News paragraphs tagged by Kalam's English tagger, a token classifier.
@@ -280,7 +304,7 @@ public struct FinetuneCommand: ParsableCommand {
     func write<M: PretrainedModel & AdaptableModel>(
         _ model: M, adaptation: AdaptationMode, settings: FineTuningSettings, to out: URL, modelURL: URL,
         taskType: String = "SEQ_CLS"
-    ) throws where M.Configuration == BertConfig {
+    ) throws {
         switch adaptation {
         case .lora where !merge, .adapter:
             let config: AdapterConfig
@@ -316,7 +340,10 @@ public struct FinetuneCommand: ParsableCommand {
     }
 
     func copyTokenizer(from source: URL, to out: URL) throws {
-        for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"] {
+        for name in [
+            "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json",
+            "merges.txt",
+        ] {
             let from = source.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: from.path) else { continue }
             try data.write(to: out.appendingPathComponent(name), options: .atomic)

@@ -54,6 +54,20 @@ public struct GPT2Config: ModelConfiguration, Equatable {
     public var padTokenId: Int?
     /// `tie_word_embeddings`: the LM head shares `transformer.wte.weight`. Default true.
     public var tieWordEmbeddings: Bool
+    /// `id2label` (class index as a string key → name), for `GPT2ForSequenceClassification`; nil when
+    /// the file has none (then written as it was read: absent).
+    public var id2label: [String: String]?
+
+    /// The number of classes of `GPT2ForSequenceClassification`: `len(id2label)`, 2 without one.
+    public var numLabels: Int { id2label?.count ?? 2 }
+
+    /// The class names by index (`LABEL_<i>` where one is missing).
+    public var labelNames: [String] { (0..<numLabels).map { id2label?[String($0)] ?? "LABEL_\($0)" } }
+
+    /// Sets `id2label` (and so `label2id` when written) to `names`, in order.
+    public mutating func setLabels(_ names: [String]) {
+        id2label = Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), $0.element) })
+    }
 
     /// The keys written as floats.
     public static let floatKeys: Set<String> = [
@@ -86,6 +100,8 @@ public struct GPT2Config: ModelConfiguration, Equatable {
         case eosTokenId = "eos_token_id"
         case padTokenId = "pad_token_id"
         case tieWordEmbeddings = "tie_word_embeddings"
+        case id2label
+        case label2id
     }
 
     /// A configuration with transformers' defaults for every value not given.
@@ -148,6 +164,7 @@ public struct GPT2Config: ModelConfiguration, Equatable {
         eosTokenId = c.contains(.eosTokenId) ? try c.decodeIfPresent(Int.self, forKey: .eosTokenId) : 50256
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
         tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: true)
+        id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
         try validate()
     }
 
@@ -177,6 +194,11 @@ public struct GPT2Config: ModelConfiguration, Equatable {
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
         try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+        if let id2label {
+            try c.encode(id2label, forKey: .id2label)
+            let inverse = Dictionary(id2label.map { ($0.value, Int($0.key) ?? 0) }, uniquingKeysWith: { a, _ in a })
+            try c.encode(inverse, forKey: .label2id)
+        }
     }
 
     /// The MLP width: `n_inner`, or `4 * n_embd` when unset.
@@ -210,5 +232,15 @@ public struct GPT2Config: ModelConfiguration, Equatable {
         try ConfigCheck.tokenId(bosTokenId, CodingKeys.bosTokenId.rawValue)
         try ConfigCheck.tokenId(eosTokenId, CodingKeys.eosTokenId.rawValue)
         try ConfigCheck.tokenId(padTokenId, CodingKeys.padTokenId.rawValue)
+        if let id2label {
+            for index in 0..<id2label.count where id2label[String(index)] == nil {
+                throw ModelError.invalidValue(
+                    field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",
+                    reason: "keys must be 0..<\(id2label.count)")
+            }
+            if id2label.isEmpty {
+                throw ModelError.invalidValue(field: CodingKeys.id2label.rawValue, value: "{}", reason: "no labels")
+            }
+        }
     }
 }

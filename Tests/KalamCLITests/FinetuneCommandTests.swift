@@ -70,12 +70,12 @@ private let texts = ["the soup was cold", "the team lost in the rain", "snow and
         }
     }
 
-    @Test func classifyOnAFullFolderGivesTransformersLogits() throws {
-        let command = try ClassifyCommand.parse([
-            "--model", fixtures.appendingPathComponent("kalam_full").path, "--json",
-        ])
+    @Test(arguments: [("full", "kalam_full"), ("gpt2 full", "kalam_gpt2_full")])
+    func classifyOnAFullFolderGivesTransformersLogits(check name: String, folder: String) throws {
+        let command = try ClassifyCommand.parse(["--model", fixtures.appendingPathComponent(folder).path, "--json"])
         let lines = try command.classify(texts)
-        let reference = (try check("full")["reference_logits"] as! [[Double]])
+        let reference = (try check(name)["reference_logits"] as! [[Double]])
+        #expect(lines.count == reference.count)
         for (line, expected) in zip(lines, reference) {
             let logits =
                 (try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["logits"] as! [Double]

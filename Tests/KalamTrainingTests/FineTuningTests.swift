@@ -381,3 +381,32 @@ enum FineTuneFixtures {
         #expect(base.map { $0.tensor.scalars } == before)
     }
 }
+
+@Suite struct GPT2ClassifierTests {
+    @Test func scoresTheLastRealTokenAsTransformersDoes() throws {
+        let folder = FineTuneFixtures.root.appendingPathComponent("gpt2_seqcls")
+        let e =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+            as! [String: Any]
+        let model = try GPT2ForSequenceClassification.load(from: folder)
+        #expect(model.labelNames == ["food", "sport", "weather"])
+        let ids = try IndexTensor((e["input_ids"] as! [[Int]]).flatMap { $0.map(Int32.init) }, shape: [3, 7])
+        let mask = try IndexTensor((e["attention_mask"] as! [[Int]]).flatMap { $0.map(Int32.init) }, shape: [3, 7])
+        let labels = try IndexTensor((e["labels"] as! [Int]).map(Int32.init), shape: [3])
+        let out = try model(inputIds: ids, attentionMask: mask, labels: labels)
+        let expected = (e["logits"] as! [[Double]]).flatMap { $0.map(Float.init) }
+        for (u, v) in zip(out.logits.scalars, expected) { #expect(abs(u - v) < 1e-5) }
+        #expect(abs(try out.loss!.item() - Float(e["loss"] as! Double)) < 1e-5)
+        try out.loss!.backward()
+        #expect(model.score.weight.grad!.scalars.contains { $0 != 0 })
+        #expect(model.transformer.wte.weight.grad!.scalars.contains { $0 != 0 })
+        // Its projections are Conv1D, which neither LoRA (on Linear) nor the adapters wrap yet.
+        #expect(
+            throws: TrainingError.invalidOption(
+                name: "mode", value: "adapter:8", reason: "this model has no linear layers adapters can follow")
+        ) { try Adaptation.apply(.adapter(size: 8), to: model, seed: 0) }
+        #expect(throws: ModuleError.noMatchingModule("query, value")) {
+            try Adaptation.apply(.lora(rank: 2), to: model, seed: 0)
+        }
+    }
+}

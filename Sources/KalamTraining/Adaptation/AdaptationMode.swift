@@ -110,6 +110,11 @@ public enum Adaptation {
             wrapped = try model.injectLoRA(settings, excluding: head, source: model.randomSource, rng: &rng)
             for prefix in head { model.unfreeze(prefix: prefix) }
         case .adapter(let size):
+            guard !model.adapterSites.isEmpty else {
+                throw TrainingError.invalidOption(
+                    name: "mode", value: mode.description, reason: "this model has no linear layers adapters can follow"
+                )
+            }
             model.freeze()
             try model.injectAdapters(at: model.adapterSites, size: size, rng: &rng)
             wrapped = model.adapterSites

@@ -87,3 +87,27 @@ extension BertConfig {
         label2id = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
     }
 }
+
+extension GPT2ForSequenceClassification: TrainableModel {}
+
+extension GPT2ForSequenceClassification: SequenceClassifier {
+    public var labelNames: [String] { config.labelNames }
+
+    public func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor {
+        try self(inputIds: inputIds, attentionMask: attentionMask).logits
+    }
+
+    public var layerCount: Int { config.nLayer }
+
+    public func layerPrefix(_ i: Int) -> String { "transformer.h.\(i)." }
+
+    /// `score.`: GPT-2 has no pooler.
+    public var headPrefixes: [String] { ["score."] }
+
+    /// PEFT's `modules_to_save` for GPT-2 sequence classification.
+    public var peftModulesToSave: [String] { ["score"] }
+
+    /// After each block's attention projection and MLP projection (`attn.c_proj`, `mlp.c_proj` are
+    /// `Conv1D`, which adapters do not wrap yet): none.
+    public var adapterSites: [String] { [] }
+}
