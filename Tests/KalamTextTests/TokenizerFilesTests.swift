@@ -5,6 +5,21 @@ import Testing
 
 @Suite("TokenizerFiles: vocab.txt, merges, tiktoken and invalid UTF-8")
 struct TokenizerFilesTests {
+    @Test("writing over an existing file replaces it atomically; a failed write leaves it as it was")
+    func atomicOverwrite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-atomic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("tokenizer.json")
+        try TokenizerFiles.writeAtomically("first", to: url)
+        try TokenizerFiles.writeAtomically("second", to: url)  // the old Linux path deleted the file here
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["tokenizer.json"])
+        let missing = dir.appendingPathComponent("no-such-folder/tokenizer.json")
+        #expect(throws: TokenizerError.self) { try TokenizerFiles.writeAtomically("x", to: missing) }
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second")
+    }
+
     @Test("invalid UTF-8 is replaced with U+FFFD by default and rejected with its byte offset on request")
     func invalidUTF8() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-utf8-\(UUID().uuidString)")

@@ -83,17 +83,21 @@ public enum TokenizerFiles {
         return nil
     }
 
-    /// Writes text to a temporary file next to `url`, then renames it into place.
+    /// Writes text to a temporary file next to `url`, then renames it into place with `rename(2)`,
+    /// which replaces an existing file atomically: a reader sees the old file or the new one, and a
+    /// failure leaves the old one as it was. (Foundation's `replaceItemAt` on Linux removed the old
+    /// file and then failed.)
     public static func writeAtomically(_ text: String, to url: URL) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(text.utf8).write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
+            guard rename(tmp.path, url.path) == 0 else {
+                throw TokenizerError.fileUnwritable(path: url.path, reason: String(cString: strerror(errno)))
             }
+        } catch let error as TokenizerError {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw TokenizerError.fileUnwritable(path: url.path, reason: error.localizedDescription)
