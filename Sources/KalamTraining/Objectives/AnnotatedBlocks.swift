@@ -90,3 +90,31 @@ public struct AnnotatedBatchIterator: BatchSource, Sendable {
         try iterator.restore(checkpointPosition: data)
     }
 }
+
+/// A corpus made ready for masked or span-corruption pretraining: documents split into training and
+/// validation (the last `validationFraction`, as ``LanguageModelData`` splits), each document annotated
+/// once (``MaskingAnnotator``) and made one block.
+public struct AnnotatedData: Sendable {
+    /// Training blocks.
+    public let train: AnnotatedBlocks
+    /// Validation blocks.
+    public let validation: AnnotatedBlocks
+
+    /// Splits and annotates `documents`.
+    /// - Parameter addSpecialTokens: add the tokenizer's special tokens (BERT's `[CLS]`/`[SEP]`); T5's
+    ///   span corruption takes the text tokens only.
+    /// - Throws: `BatchingError` for an empty corpus or split.
+    public init(
+        documents: [TextDocument], annotator: MaskingAnnotator, contextLength: Int, padId: Int32,
+        validationFraction: Double = 0.05, addSpecialTokens: Bool
+    ) throws {
+        let (train, validation) = try TrainValidationSplit.split(
+            documents.map(\.text), validationFraction: validationFraction)
+        self.train = try AnnotatedBlocks(
+            sequences: annotator.annotate(train, addSpecialTokens: addSpecialTokens), contextLength: contextLength,
+            padId: padId)
+        self.validation = try AnnotatedBlocks(
+            sequences: annotator.annotate(validation, addSpecialTokens: addSpecialTokens),
+            contextLength: contextLength, padId: padId)
+    }
+}
