@@ -39,6 +39,11 @@ extension EvaluateCommand {
                 String(format: "most-frequent-token baseline: accuracy %.4f", m.baselineAccuracy),
             ]
         }
+        if let rtd = objective as? ReplacedTokenDetectionObjective {
+            return try electraMeasures(
+                discriminator: rtd.model.discriminator, validation: validation, specialTokenIds: rtd.specialTokenIds,
+                seed: seed, into: &summary)
+        }
         if let t5 = objective as? SpanCorruptionObjective {
             let trainBatches = Array(try train.sequentialBatches(batchSize: 16).prefix(200))
             let m = try ObjectiveMeasures.spanCorruption(
@@ -51,6 +56,24 @@ extension EvaluateCommand {
             ]
         }
         return []
+    }
+
+    /// The discriminator's AUC and accuracy on randomly replaced tokens, as report lines and in `summary`.
+    static func electraMeasures(
+        discriminator: ElectraForPreTraining, validation: [Batch], specialTokenIds: Set<Int32>, seed: UInt64,
+        into summary: inout [String: String]
+    ) throws -> [String] {
+        let m = try ObjectiveMeasures.replacedTokenDetection(
+            discriminator: discriminator, batches: validation, specialTokenIds: specialTokenIds, seed: seed)
+        summary["val_rtd_auc"] = String(format: "%.4f", m.auc)
+        summary["val_rtd_accuracy"] = String(format: "%.4f", m.accuracy)
+        summary["val_rtd_replaced"] = "\(m.replaced)"
+        return [
+            String(
+                format:
+                    "validation replaced-token detection (15%% random replacements): AUC %.4f, accuracy %.4f over %d tokens",
+                m.auc, m.accuracy, m.tokens)
+        ]
     }
 
     /// Evaluates a BERT (`BertForMaskedLM`) or T5 (`T5ForConditionalGeneration`) folder.
@@ -78,9 +101,27 @@ extension EvaluateCommand {
             objective = try MaskedLMObjective(
                 model: bert, masker: masking.masker(annotator: annotator), specialTokenIds: annotator.specialTokenIds)
             padId = try annotator.requireId(of: "[PAD]", for: "padding")
+        } else if architecture == "ElectraForPreTraining" {
+            let discriminator = try ElectraForPreTraining.load(from: directory)
+            context = discriminator.config.maxPositionEmbeddings
+            annotator = MaskingAnnotator(tokenizer: tok, maxLength: context)
+            padId = try annotator.requireId(of: "[PAD]", for: "padding")
+            let data = try AnnotatedData(
+                documents: documents, annotator: annotator, contextLength: context, padId: padId,
+                validationFraction: validationFraction, addSpecialTokens: true)
+            var batches = try (split == .validation ? data.validation : data.train).sequentialBatches(
+                batchSize: batchSize)
+            if maxBatches > 0 { batches = Array(batches.prefix(maxBatches)) }
+            var summary: [String: String] = [:]
+            let lines = try Self.electraMeasures(
+                discriminator: discriminator, validation: batches, specialTokenIds: annotator.specialTokenIds,
+                seed: seed,
+                into: &summary)
+            return report(lines: lines, summary: summary, directory: directory, print: print)
         } else {
             throw TrainingError.unknownArchitecture(
-                name: architecture, known: ["GPT2LMHeadModel", "BertForMaskedLM", "T5ForConditionalGeneration"])
+                name: architecture,
+                known: ["GPT2LMHeadModel", "BertForMaskedLM", "T5ForConditionalGeneration", "ElectraForPreTraining"])
         }
         let data = try AnnotatedData(
             documents: documents, annotator: annotator, contextLength: context, padId: padId,
@@ -90,6 +131,11 @@ extension EvaluateCommand {
         var summary: [String: String] = [:]
         let lines = try Self.encoderMeasures(
             objective: objective, validation: batches, train: data.train, seed: seed, into: &summary)
+        report(lines: lines, summary: summary, directory: directory, print: print)
+    }
+
+    /// Prints the measures as text lines, or with `--json` as one object.
+    func report(lines: [String], summary: [String: String], directory: URL, print: (String) -> Void) {
         if json {
             var fields = ["\"model\": \(Self.quoted(directory.path))", "\"corpus\": \(Self.quoted(corpus))"]
             fields += summary.keys.sorted().map { key in

@@ -5,8 +5,8 @@ import KalamModels
 import KalamText
 import KalamTraining
 
-/// `kalam pretrain --arch bert|t5`: masked language modelling with a masking strategy, or T5 span
-/// corruption, each document (a verse, a paragraph) one sequence of at most the context length.
+/// `kalam pretrain --arch bert|t5|electra`: masked language modelling with a masking strategy, T5 span
+/// corruption, or ELECTRA's generator and discriminator, each document (a verse, a paragraph) one sequence of at most the context length.
 extension PretrainCommand {
     /// BERT's special tokens, in id order.
     static let bertSpecials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -67,6 +67,22 @@ extension PretrainCommand {
             (model, save, configData) = (t5, { try t5.save(directory: $0) }, try config.jsonData())
             objective = SpanCorruptionObjective(model: t5, corruption: corruption)
             context = FamilyPreset.context(preset) ?? 512
+        } else if arch == "electra" {
+            let masker = try masking.masker(annotator: annotator)
+            let config = try FamilyPreset.electra(preset, vocabularySize: tok.vocabularySize, padId: Int(padId))
+            let discriminator = try ElectraForPreTraining(config: config, seed: seed)
+            let generator = try ElectraForMaskedLM(
+                config: ElectraPretrainingModel.generatorConfig(for: config), seed: seed &+ 1)
+            let pair = try ElectraPretrainingModel(generator: generator, discriminator: discriminator)
+            (model, configData) = (pair, try config.jsonData())
+            save = { url in
+                try discriminator.save(directory: url)
+                try generator.save(directory: url.appendingPathComponent("generator", isDirectory: true))
+                try TokenizerJSON.save(tok, to: url.appendingPathComponent("generator/tokenizer.json"))
+            }
+            objective = try ReplacedTokenDetectionObjective(
+                model: pair, masker: masker, specialTokenIds: annotator.specialTokenIds, lambda: rtdWeight)
+            context = config.maxPositionEmbeddings
         } else {
             let masker = try masking.masker(annotator: annotator)
             let config = try FamilyPreset.bert(preset, vocabularySize: tok.vocabularySize, padId: Int(padId))
@@ -87,7 +103,7 @@ extension PretrainCommand {
                 corpus, documents.count, data.train.blocks.count, data.validation.blocks.count, tok.vocabularySize,
                 Date().timeIntervalSince(started)))
         print(
-            "model: \(isT5 ? "T5" : "BERT") \(FamilyPreset(rawValue: preset).map { "preset \($0.rawValue)" } ?? preset), context \(context), \(model.parameterCount) parameters; \(isT5 ? "span corruption \(masking.noiseDensity)/\(masking.meanSpan)" : "masking \(masking.masking) at \(masking.maskRate)")"
+            "model: \(arch.uppercased()) \(FamilyPreset(rawValue: preset).map { "preset \($0.rawValue)" } ?? preset), context \(context), \(model.parameterCount) parameters; \(isT5 ? "span corruption \(masking.noiseDensity)/\(masking.meanSpan)" : "masking \(masking.masking) at \(masking.maskRate)")"
         )
         let options = try trainerConfiguration(resumeFrom: resumeFrom, defaultLearningRate: 1e-3)
         let validation = try data.validation.sequentialBatches(batchSize: batchSize)

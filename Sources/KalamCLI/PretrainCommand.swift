@@ -29,7 +29,7 @@ public struct PretrainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Model architecture: gpt2, bert or t5.")
+    @Option(help: "Model architecture: gpt2, bert, t5 or electra.")
     var arch: String = "gpt2"
 
     @Option(help: "Corpus: a name (\(CorpusCatalog.names.joined(separator: ", "))) or a text/JSONL file or folder.")
@@ -40,7 +40,7 @@ public struct PretrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "train:SIZE to train a tokenizer of SIZE tokens on the training documents (byte-level BPE for gpt2, WordPiece for bert and t5), or a tokenizer.json file (or a folder holding one)."
+            "train:SIZE to train a tokenizer of SIZE tokens on the training documents (byte-level BPE for gpt2, WordPiece for bert, t5 and electra), or a tokenizer.json file (or a folder holding one)."
     )
     var tokenizer: String = "train:4096"
 
@@ -56,7 +56,9 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("grad-accum"), help: "Micro-batches per optimizer step.")
     var gradientAccumulation: Int = 1
 
-    @Option(name: .customLong("lr"), help: "Peak learning rate (AdamW; default 2e-3 for gpt2, 1e-3 for bert and t5).")
+    @Option(
+        name: .customLong("lr"),
+        help: "Peak learning rate (AdamW; default 2e-3 for gpt2, 1e-3 for bert, t5 and electra).")
     var learningRate: Float?
 
     @Option(name: .customLong("min-lr-ratio"), help: "Final learning rate as a fraction of the peak (cosine decay).")
@@ -101,7 +103,11 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("pause-in-checkpoint-write"), help: .hidden)
     var pauseInCheckpointWrite: Int?
 
-    /// The masking (bert) and span corruption (t5) flags, as `kalam mask` takes them.
+    /// ELECTRA: the weight of the replaced-token-detection loss.
+    @Option(name: .customLong("rtd-weight"), help: "electra: weight λ of the replaced-token-detection loss.")
+    var rtdWeight: Float = 50
+
+    /// The masking (bert, electra) and span corruption (t5) flags, as `kalam mask` takes them.
     @OptionGroup var masking: MaskingOptions
 
     public init() {}
@@ -209,7 +215,7 @@ public struct PretrainCommand: ParsableCommand {
     }
 
     /// The architectures `--arch` takes.
-    static let architectures = ["gpt2", "bert", "t5"]
+    static let architectures = ["gpt2", "bert", "t5", "electra"]
 
     /// The newest checkpoint with `--resume`; without it, an error when `out` already holds one.
     func settleResume(_ outURL: URL) throws -> URL? {

@@ -93,4 +93,33 @@ import Testing
         #expect(abs(loss - expected.loss) < 1e-5, "loss \(loss) vs transformers \(expected.loss)")
         Self.compare(logits: out.logits, labels: labels, expected: expected)
     }
+
+    @Test func electraGeneratorAndDiscriminatorLossesEqualTransformers() throws {
+        let expected = try Self.check(
+            "electra", maskArguments: ["--masking", "whole-word", "--mask-rate", "0.3", "--seed", "5", "--json"],
+            rowKey: "masked_ids")
+        let folder = Self.root.appendingPathComponent("electra")
+        let discriminator = try ElectraForPreTraining.load(from: folder)
+        let generator = try ElectraForMaskedLM.load(from: folder.appendingPathComponent("generator"))
+        // One set of embeddings, saved in both folders.
+        #expect(
+            generator.electra.embeddings.wordEmbeddings.weight.scalars
+                == discriminator.electra.embeddings.wordEmbeddings.weight.scalars)
+        #expect(generator.config.hiddenSize * 4 == discriminator.config.hiddenSize)
+        let ids = try expected.ids("input_ids"), attention = try expected.ids("attention_mask")
+        let labels = try expected.ids("labels"), replaced = try expected.ids("replaced")
+        let g = try Tensor.withoutGrad { try generator(inputIds: ids, attentionMask: attention, labels: labels) }
+        let gLoss = try g.loss!.item()
+        #expect(abs(gLoss - expected.loss) < 1e-5, "generator loss \(gLoss) vs \(expected.loss)")
+        Self.compare(logits: g.logits, labels: labels, expected: expected)
+        let d = try Tensor.withoutGrad {
+            try discriminator(inputIds: ids, attentionMask: attention, labels: replaced)
+        }
+        let dLoss = try d.loss!.item(), want = Float(expected.object["rtd_loss"] as! Double)
+        #expect(abs(dLoss - want) < 1e-5, "discriminator loss \(dLoss) vs \(want)")
+        let logits = (expected.object["rtd_logits"] as! [[Double]]).flatMap { $0.map(Float.init) }
+        let worst = zip(d.logits.scalars, logits).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(d.logits.count == logits.count && worst < 1e-4, "largest RTD logit difference \(worst)")
+        #expect(replaced.values.contains(1) && replaced.values.contains(0))
+    }
 }

@@ -92,4 +92,29 @@ import Testing
             try PretrainFixture.pretrain(args)
         }
     }
+
+    @Test func electraPretrainsAndWritesBothFolders() throws {
+        let dir = try PretrainFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (corpus, _) = try PretrainFixture.write(into: dir)
+        let preset = dir.appendingPathComponent("electra.json")
+        try ElectraConfig(
+            vocabSize: 10, embeddingSize: 16, hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 4,
+            intermediateSize: 64, maxPositionEmbeddings: 32
+        ).jsonData().write(to: preset)
+        let out = dir.appendingPathComponent("electra")
+        try PretrainFixture.pretrain(Self.arguments(arch: "electra", corpus: corpus, preset: preset.path, out: out))
+        let discriminator = try ElectraForPreTraining.load(from: out)
+        let generator = try ElectraForMaskedLM.load(from: out.appendingPathComponent("generator"))
+        #expect(generator.config.hiddenSize == 8 && discriminator.config.hiddenSize == 32)
+        #expect(
+            generator.electra.embeddings.wordEmbeddings.weight.scalars
+                == discriminator.electra.embeddings.wordEmbeddings.weight.scalars)
+        let summary = try Self.summary(out)
+        let auc = try #require(summary["val_rtd_auc"].flatMap(Double.init))
+        #expect(auc >= 0 && auc <= 1)
+        let json = try PretrainFixture.evaluate(["--model", out.path, "--corpus", corpus, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.joined().utf8)) as? [String: Any])
+        #expect(String(format: "%.4f", object["val_rtd_auc"] as! Double) == summary["val_rtd_auc"])
+    }
 }

@@ -87,4 +87,59 @@ public enum ObjectiveMeasures {
         let unigram = held.reduce(0.0) { $0 - Foundation.log(Double(counts[Int($1)] + 1) / denominator) }
         return (Double(loss), unigram / Double(max(held.count, 1)))
     }
+
+    /// The discriminator's replaced-token detection on randomly replaced tokens: each eligible token
+    /// replaced by a random non-special token with probability `rate` (drawn from `seed`), then the
+    /// area under the ROC curve of its logits (replaced vs. kept) and its accuracy at probability ½.
+    public static func replacedTokenDetection(
+        discriminator: ElectraForPreTraining, batches: [Batch], specialTokenIds: Set<Int32>, rate: Double = 0.15,
+        seed: UInt64 = 0
+    ) throws -> (auc: Double, accuracy: Double, replaced: Int, tokens: Int) {
+        let v = discriminator.config.vocabSize
+        let replacer = try TokenMasker(
+            strategy: .random(exactCount: false), rate: rate, split: ReplacementSplit(mask: 0, random: 1),
+            maskTokenId: 0, vocabularySize: v, specialTokenIds: specialTokenIds)
+        let wasTraining = discriminator.isTraining
+        discriminator.eval()
+        defer { discriminator.train(wasTraining) }
+        var rng = KalamRandom(seed: seed).fork(stream: 11)
+        var scored: [(logit: Float, replaced: Bool)] = []
+        try Tensor.withoutGrad {
+            for batch in batches {
+                var inputs: [Int32] = [], eligible: [Bool] = []
+                for row in 0..<batch.batchSize {
+                    let sequence = batch.maskableRow(row, specialTokenIds: specialTokenIds)
+                    inputs += try replacer.mask(sequence, rng: &rng).inputs
+                    eligible += sequence.words.map { $0 >= 0 }
+                }
+                let shape = [batch.batchSize, batch.contextLength]
+                let attention = (0..<batch.batchSize).flatMap { row in
+                    (0..<batch.contextLength).map { Int32($0 < Int(batch.lengths[row]) ? 1 : 0) }
+                }
+                let logits = try discriminator(
+                    inputIds: IndexTensor(inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape)
+                ).logits.scalars  // [B, T]
+                for i in inputs.indices where eligible[i] {
+                    scored.append((logits[i], inputs[i] != batch.inputs[i]))
+                }
+            }
+        }
+        // AUC by ranks (Mann-Whitney), ties sharing their mean rank.
+        let order = scored.indices.sorted { scored[$0].logit < scored[$1].logit }
+        var ranks = [Double](repeating: 0, count: scored.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && scored[order[j + 1]].logit == scored[order[i]].logit { j += 1 }
+            for k in i...j { ranks[order[k]] = Double(i + j) / 2 + 1 }
+            i = j + 1
+        }
+        let positives = scored.filter(\.replaced).count, negatives = scored.count - positives
+        let rankSum = scored.indices.filter { scored[$0].replaced }.reduce(0.0) { $0 + ranks[$1] }
+        let auc =
+            positives == 0 || negatives == 0
+            ? .nan : (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
+        let correct = scored.filter { ($0.logit > 0) == $0.replaced }.count
+        return (auc, Double(correct) / Double(max(scored.count, 1)), positives, scored.count)
+    }
 }

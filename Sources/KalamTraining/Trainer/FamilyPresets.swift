@@ -56,6 +56,25 @@ public enum FamilyPreset: String, CaseIterable, Sendable {
         return config
     }
 
+    /// An ELECTRA discriminator configuration (embeddings of the width; `[PAD]` = `padId`), or the one in
+    /// `nameOrPath` with the vocabulary replaced. The generator's follows from it
+    /// (``ElectraPretrainingModel/generatorConfig(for:)``).
+    /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
+    public static func electra(_ nameOrPath: String, vocabularySize: Int, padId: Int) throws -> ElectraConfig {
+        if let preset = FamilyPreset(rawValue: nameOrPath) {
+            let s = preset.shape
+            return ElectraConfig(
+                vocabSize: vocabularySize, embeddingSize: s.width, hiddenSize: s.width, numHiddenLayers: s.layers,
+                numAttentionHeads: s.heads, intermediateSize: 4 * s.width, hiddenDropoutProb: 0,
+                attentionProbsDropoutProb: 0, maxPositionEmbeddings: s.context, padTokenId: padId)
+        }
+        var config = try ElectraConfig.load(from: try file(nameOrPath))
+        config.vocabSize = vocabularySize
+        config.padTokenId = padId
+        try config.validate()
+        return config
+    }
+
     /// The context length a preset or configuration file gives (T5 has none of its own: the preset's).
     public static func context(_ nameOrPath: String) -> Int? { FamilyPreset(rawValue: nameOrPath)?.shape.context }
 
