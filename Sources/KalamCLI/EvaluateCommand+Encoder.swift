@@ -95,7 +95,8 @@ extension EvaluateCommand {
         } else if architecture == "BertForMaskedLM" {
             let bert = try BertForMaskedLM.load(from: directory)
             let strategy = try masking.strategy()
-            let base = MaskingAnnotator(tokenizer: tok, tagger: try masking.tagger(required: strategy.needsTags))
+            let base = MaskingAnnotator(
+                tokenizer: tok, tagger: strategy.needsTags ? try masking.tagger(required: true) : nil)
             context = bert.config.maxPositionEmbeddings
             annotator = MaskingAnnotator(tokenizer: tok, tagger: base.tagger, maxLength: context)
             objective = try MaskedLMObjective(

@@ -52,13 +52,14 @@ public struct MaskingOptions: ParsableArguments {
         return try MaskingStrategy.named(masking, exactCount: exactCount, posWeights: weights)
     }
 
-    /// The tagger of `--lang`, or `nil` when tags are not required and the language has none.
+    /// The tagger of `--lang`, or `nil` when tags are not required and the language has none (or its
+    /// data is not installed).
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` when `required` and the language
-    ///   has no tagger; a `TaggerError` when the tagger's data is not installed.
+    ///   has no tagger; a `TaggerError` when `required` and the tagger's data is not installed.
     public func tagger(required: Bool) throws -> (any PartOfSpeechTagger)? {
         switch lang {
-        case "en": return try EnglishTagger.pretrained()
-        case "fa": return try PersianLexiconTagger.hazm()
+        case "en": return required ? try EnglishTagger.pretrained() : try? EnglishTagger.pretrained()
+        case "fa": return required ? try PersianLexiconTagger.hazm() : try? PersianLexiconTagger.hazm()
         default:
             guard !required else {
                 throw TrainingError.invalidOption(

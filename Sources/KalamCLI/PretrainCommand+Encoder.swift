@@ -50,7 +50,7 @@ extension PretrainCommand {
         let isT5 = arch == "t5"
         let strategy = try masking.strategy()
         let annotator = MaskingAnnotator(
-            tokenizer: tok, tagger: isT5 ? nil : try masking.tagger(required: strategy.needsTags),
+            tokenizer: tok, tagger: isT5 || !strategy.needsTags ? nil : try masking.tagger(required: true),
             maxLength: FamilyPreset.context(preset) ?? 512)
         let padId = try annotator.requireId(of: isT5 ? "<pad>" : "[PAD]", for: "padding")
 
