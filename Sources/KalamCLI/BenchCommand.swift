@@ -20,7 +20,7 @@ public struct BenchCommand: ParsableCommand {
             """,
         subcommands: [
             BenchTrainCommand.self, BenchGenerateCommand.self, BenchRooflineCommand.self, BenchEngineCommand.self,
-            BenchPOSCommand.self, BenchTokenizerCommand.self, BenchFinetuneCommand.self,
+            BenchPOSCommand.self, BenchTokenizerCommand.self, BenchFinetuneCommand.self, BenchMaskCommand.self,
         ]
     )
 

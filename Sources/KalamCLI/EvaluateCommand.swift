@@ -5,11 +5,12 @@ import KalamModels
 import KalamText
 import KalamTraining
 
-/// `kalam evaluate`: the loss and perplexity of a GPT-2 model directory on a corpus.
+/// `kalam evaluate`: each objective's measure of a model directory on a corpus — a GPT-2's loss and
+/// perplexity, a BERT's masked-token accuracy and loss, a T5's span-corruption loss.
 public struct EvaluateCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Measure a GPT-2 model's loss and perplexity on a corpus.",
+        abstract: "Measure a model's loss on a corpus (GPT-2 perplexity, BERT masked accuracy, T5 span loss).",
         discussion: """
             --model is a Hugging Face layout directory (config.json, model.safetensors, tokenizer.json), such as \
             `kalam pretrain --out` writes. The corpus is tokenized with the model's tokenizer and packed into \
@@ -54,6 +55,12 @@ public struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: "BERT and T5: seed of the fixed masking of the scored documents.")
+    var seed: UInt64 = 0
+
+    /// BERT and T5: the masking scored (the flags `kalam pretrain` takes).
+    @OptionGroup var masking: MaskingOptions
+
     public init() {}
 
     public func run() throws {
@@ -72,6 +79,9 @@ public struct EvaluateCommand: ParsableCommand {
         }
         guard let corpus else {
             throw TrainingError.invalidOption(name: "--corpus", value: "none", reason: "give --corpus (or --task)")
+        }
+        if let architecture = Self.architecture(of: directory), architecture != "GPT2LMHeadModel" {
+            return try executeEncoder(architecture: architecture, directory: directory, corpus: corpus, print: print)
         }
         let lm = try GPT2LMHeadModel.load(from: directory)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")

@@ -12,7 +12,8 @@ public struct KalamCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
-            EmbedCommand.self, TokenizerCommand.self, FinetuneCommand.self, ClassifyCommand.self, BenchCommand.self,
+            EmbedCommand.self, TokenizerCommand.self, MaskCommand.self, FinetuneCommand.self, ClassifyCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -29,7 +29,7 @@ public struct PretrainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Model architecture (gpt2).")
+    @Option(help: "Model architecture: gpt2, bert, t5 or electra.")
     var arch: String = "gpt2"
 
     @Option(help: "Corpus: a name (\(CorpusCatalog.names.joined(separator: ", "))) or a text/JSONL file or folder.")
@@ -40,7 +40,7 @@ public struct PretrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "train:SIZE to train a byte-level BPE of SIZE tokens on the training documents, or a tokenizer.json file (or a folder holding one)."
+            "train:SIZE to train a tokenizer of SIZE tokens on the training documents (byte-level BPE for gpt2, WordPiece for bert, t5 and electra), or a tokenizer.json file (or a folder holding one)."
     )
     var tokenizer: String = "train:4096"
 
@@ -56,8 +56,10 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("grad-accum"), help: "Micro-batches per optimizer step.")
     var gradientAccumulation: Int = 1
 
-    @Option(name: .customLong("lr"), help: "Peak learning rate (AdamW).")
-    var learningRate: Float = 2e-3
+    @Option(
+        name: .customLong("lr"),
+        help: "Peak learning rate (AdamW; default 2e-3 for gpt2, 1e-3 for bert, t5 and electra).")
+    var learningRate: Float?
 
     @Option(name: .customLong("min-lr-ratio"), help: "Final learning rate as a fraction of the peak (cosine decay).")
     var minLearningRateRatio: Float = 0.1
@@ -101,6 +103,13 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("pause-in-checkpoint-write"), help: .hidden)
     var pauseInCheckpointWrite: Int?
 
+    /// ELECTRA: the weight of the replaced-token-detection loss.
+    @Option(name: .customLong("rtd-weight"), help: "electra: weight λ of the replaced-token-detection loss.")
+    var rtdWeight: Float = 50
+
+    /// The masking (bert, electra) and span corruption (t5) flags, as `kalam mask` takes them.
+    @OptionGroup var masking: MaskingOptions
+
     public init() {}
 
     public func run() throws {
@@ -109,29 +118,19 @@ public struct PretrainCommand: ParsableCommand {
 
     /// Runs the command, sending its report lines to `print`.
     func execute(print: (String) -> Void) throws {
-        guard arch == "gpt2" else { throw TrainingError.unknownArchitecture(name: arch, known: ["gpt2"]) }
+        guard Self.architectures.contains(arch) else {
+            throw TrainingError.unknownArchitecture(name: arch, known: Self.architectures)
+        }
         guard steps >= 1 else {
             throw TrainingError.invalidOption(name: "--steps", value: "\(steps)", reason: "must be at least 1")
         }
+        if arch != "gpt2" { return try executeEncoder(print: print) }
         if GPT2Preset(rawValue: preset) == nil, !FileManager.default.fileExists(atPath: preset) {
             throw TrainingError.unknownPreset(name: preset, known: GPT2Preset.allCases.map(\.rawValue))
         }
         let outURL = URL(fileURLWithPath: out, isDirectory: true)
         // Settle resuming before the (slow) data preparation.
-        let checkpoints = outURL.appendingPathComponent("checkpoints", isDirectory: true)
-        let resumeFrom: URL?
-        if resume {
-            resumeFrom = try CheckpointStore.resolve(checkpoints)
-        } else {
-            resumeFrom = nil
-            if let existing = CheckpointStore(directory: checkpoints, keep: 1).latest {
-                throw TrainingError.invalidOption(
-                    name: "--out", value: out,
-                    reason:
-                        "already holds checkpoint \(existing.lastPathComponent); add --resume to continue it or choose another folder"
-                )
-            }
-        }
+        let resumeFrom = try settleResume(outURL)
         let documents = try CorpusCatalog.documents(corpus)
         let savedTokenizer = outURL.appendingPathComponent("tokenizer.json")
         let tok: PipelineTokenizer
@@ -158,23 +157,7 @@ public struct PretrainCommand: ParsableCommand {
         print(
             "model: GPT-2 \(config.nLayer) layers, \(config.nHead) heads, width \(config.nEmbd), context \(config.nPositions), \(model.parameterCount) parameters"
         )
-        var options = TrainerConfiguration(steps: steps, batchSize: batchSize)
-        options.gradientAccumulation = gradientAccumulation
-        options.learningRate = learningRate
-        options.minLearningRateRatio = minLearningRateRatio
-        // The warm-up belongs to the run: a resumed run keeps the checkpoint's unless --warmup is given
-        // (then a different value is a mismatch the trainer reports), so --steps can extend a run.
-        let savedWarmup = try resumeFrom.map { try Trainer.readState(from: $0).configuration.warmupSteps }
-        options.warmupSteps = warmup ?? savedWarmup ?? min(200, steps / 20)
-        options.weightDecay = weightDecay
-        options.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil
-        options.evalEvery = evalEvery
-        options.evalBatches = evalBatches > 0 ? evalBatches : nil
-        options.checkpointEvery = checkpointEvery
-        options.keepCheckpoints = keepCheckpoints
-        options.earlyStoppingPatience = patience > 0 ? patience : nil
-        options.logEvery = logEvery
-        options.seed = seed
+        let options = try trainerConfiguration(resumeFrom: resumeFrom, defaultLearningRate: 2e-3)
         let trainer = try Trainer(
             model: model, objective: CausalLMObjective(model: model), train: data.train,
             validation: data.validation, configuration: options, runDirectory: outURL)
@@ -229,6 +212,45 @@ public struct PretrainCommand: ParsableCommand {
             String(format: "unigram baseline: validation loss %.4f (perplexity %.2f)", unigram, Foundation.exp(unigram))
         )
         print("model written to \(outURL.path)")
+    }
+
+    /// The architectures `--arch` takes.
+    static let architectures = ["gpt2", "bert", "t5", "electra"]
+
+    /// The newest checkpoint with `--resume`; without it, an error when `out` already holds one.
+    func settleResume(_ outURL: URL) throws -> URL? {
+        let checkpoints = outURL.appendingPathComponent("checkpoints", isDirectory: true)
+        if resume { return try CheckpointStore.resolve(checkpoints) }
+        if let existing = CheckpointStore(directory: checkpoints, keep: 1).latest {
+            throw TrainingError.invalidOption(
+                name: "--out", value: out,
+                reason:
+                    "already holds checkpoint \(existing.lastPathComponent); add --resume to continue it or choose another folder"
+            )
+        }
+        return nil
+    }
+
+    /// The trainer's settings from the flags.
+    func trainerConfiguration(resumeFrom: URL?, defaultLearningRate: Float) throws -> TrainerConfiguration {
+        var options = TrainerConfiguration(steps: steps, batchSize: batchSize)
+        options.gradientAccumulation = gradientAccumulation
+        options.learningRate = learningRate ?? defaultLearningRate
+        options.minLearningRateRatio = minLearningRateRatio
+        // The warm-up belongs to the run: a resumed run keeps the checkpoint's unless --warmup is given
+        // (then a different value is a mismatch the trainer reports), so --steps can extend a run.
+        let savedWarmup = try resumeFrom.map { try Trainer.readState(from: $0).configuration.warmupSteps }
+        options.warmupSteps = warmup ?? savedWarmup ?? min(200, steps / 20)
+        options.weightDecay = weightDecay
+        options.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil
+        options.evalEvery = evalEvery
+        options.evalBatches = evalBatches > 0 ? evalBatches : nil
+        options.checkpointEvery = checkpointEvery
+        options.keepCheckpoints = keepCheckpoints
+        options.earlyStoppingPatience = patience > 0 ? patience : nil
+        options.logEvery = logEvery
+        options.seed = seed
+        return options
     }
 
     /// `train:SIZE` trains a byte-level BPE on the training documents; anything else is a tokenizer.json

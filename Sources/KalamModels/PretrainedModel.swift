@@ -150,12 +150,15 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case bert
     /// T5 (`shared.weight`, `encoder.block...`).
     case t5
+    /// ELECTRA (`electra.embeddings.word_embeddings.weight`; its base model's keys are BERT's).
+    case electra
 
     init(_ modelType: String) { self = ModelFamily(rawValue: modelType) ?? .gpt2 }
 
     /// The family a set of checkpoint keys belongs to, judged by keys only that family has; `nil` when unsure.
     public static func detect(checkpointKeys keys: Set<String>) -> ModelFamily? {
         if keys.contains("transformer.wte.weight") || keys.contains("wte.weight") { return .gpt2 }
+        if keys.contains("electra.embeddings.word_embeddings.weight") { return .electra }
         if keys.contains("embeddings.word_embeddings.weight") || keys.contains("bert.embeddings.word_embeddings.weight")
         {
             return .bert
@@ -168,7 +171,8 @@ public enum ModelFamily: String, Sendable, CaseIterable {
 
     /// Throws ``ModelError/wrongFamily(expected:found:)`` when the keys belong to another family.
     static func check(checkpointKeys keys: Set<String>, expected: ModelFamily) throws {
-        if let found = detect(checkpointKeys: keys), found != expected {
+        // An ELECTRA base checkpoint has BERT's keys.
+        if let found = detect(checkpointKeys: keys), found != expected, !(expected == .electra && found == .bert) {
             throw ModelError.wrongFamily(expected: expected.rawValue, found: "a \(found.rawValue) checkpoint")
         }
     }

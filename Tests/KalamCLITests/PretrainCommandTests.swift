@@ -148,8 +148,8 @@ enum PretrainFixture {
         #expect(throws: TrainingError.invalidOption(name: "--steps", value: "0", reason: "must be at least 1")) {
             try run(replacing("--steps", "0"))
         }
-        #expect(throws: TrainingError.unknownArchitecture(name: "bert", known: ["gpt2"])) {
-            try run(replacing("--arch", "bert"))
+        #expect(throws: TrainingError.unknownArchitecture(name: "llama", known: ["gpt2", "bert", "t5", "electra"])) {
+            try run(replacing("--arch", "llama"))
         }
         #expect(
             throws: TrainingError.invalidTokenizer(

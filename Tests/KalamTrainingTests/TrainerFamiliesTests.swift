@@ -63,7 +63,7 @@ import Testing
         var rng = KalamRandom(seed: 4)
         var chosen = 0, masked = 0, kept = 0, eligible = 0
         for batch in try data.train.sequentialBatches(batchSize: 4) {
-            let (inputs, labels) = objective.mask(batch, rng: &rng)
+            let (inputs, labels) = try objective.mask(batch, rng: &rng)
             for i in inputs.indices where batch.inputs[i] != 22 {
                 eligible += 1
                 guard labels[i] != Batch.ignoreIndex else { continue }
@@ -81,7 +81,7 @@ import Testing
         // Same seed, same masks.
         var a = KalamRandom(seed: 9), b = KalamRandom(seed: 9)
         let batch = try data.train.sequentialBatches(batchSize: 4).first!
-        #expect(objective.mask(batch, rng: &a).inputs == objective.mask(batch, rng: &b).inputs)
+        #expect(try objective.mask(batch, rng: &a).inputs == objective.mask(batch, rng: &b).inputs)
         #expect(throws: TrainingError.invalidOption(name: "mask rate", value: "1.0", reason: "must be in (0, 1)")) {
             try MaskedLMObjective(model: model, rate: 1, maskTokenId: 23)
         }

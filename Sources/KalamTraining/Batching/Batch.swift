@@ -1,3 +1,5 @@
+import KalamText
+
 /// One batch for next-token prediction: `inputs[b, t]` predicts `targets[b, t]`, both row-major
 /// `[batchSize, contextLength]`. Targets at padding positions are ``ignoreIndex``.
 public struct Batch: Sendable, Equatable {
@@ -19,6 +21,11 @@ public struct Batch: Sendable, Equatable {
     public var blockIndices: [Int]
     /// One class index per row, for sequence classification (empty for language modelling).
     public var labels: [Int32] = []
+    /// For masking: each input token's word index (−1 where never a target), `[batchSize,
+    /// contextLength]`, or `nil` when the batch carries no word boundaries (see ``AnnotatedBlocks``).
+    public var words: [Int32]? = nil
+    /// For POS masking: each input token's word's UPOS tag, `[batchSize, contextLength]`, or `nil`.
+    public var tags: [UniversalTag?]? = nil
 
     /// A batch made of `blocks` at `indices`, one row per block.
     public init(blocks: PackedBlocks, indices: [Int]) {
@@ -74,6 +81,19 @@ public struct Batch: Sendable, Equatable {
     /// positions of each row, 0 on padding.
     public var attentionMask: [Int32] {
         (0..<batchSize).flatMap { row in (0..<contextLength).map { Int32($0 < Int(lengths[row]) ? 1 : 0) } }
+    }
+
+    /// Row `row` as a ``MaskableSequence`` (its first `lengths[row]` tokens eligible unless special,
+    /// each its own word, when the batch carries no word boundaries).
+    public func maskableRow(_ row: Int, specialTokenIds: Set<Int32>) -> MaskableSequence {
+        let range = (row * contextLength)..<((row + 1) * contextLength)
+        let ids = Array(inputs[range])
+        guard let words else {
+            return MaskableSequence(ids: ids, length: Int(lengths[row]), specialTokenIds: specialTokenIds)
+        }
+        var rowWords = Array(words[range])
+        for i in rowWords.indices where i >= Int(lengths[row]) || specialTokenIds.contains(ids[i]) { rowWords[i] = -1 }
+        return MaskableSequence(ids: ids, words: rowWords, tags: tags.map { Array($0[range]) } ?? [])
     }
 
     /// The number of targets that are not ``ignoreIndex`` (the tokens this batch trains on).

@@ -1,68 +1,77 @@
 import KalamCore
 import KalamModels
 
-/// Masked language modelling with BERT's random masking: each real, non-special token is chosen with
-/// probability `rate` independently (transformers' collator rule); a chosen token becomes `[MASK]` with
-/// probability 0.8, a random token with 0.1, and stays with 0.1; the loss is the cross-entropy at the
-/// chosen positions only (labels −100 elsewhere).
+/// Masked language modelling: targets chosen by a ``TokenMasker`` (a ``MaskingStrategy`` at a rate,
+/// BERT's 80/10/10 replacement by default); the loss is the cross-entropy at the targets only (labels
+/// −100 elsewhere).
 ///
 /// The masks are drawn from the trainer's generator, so a resumed run draws the masks the uninterrupted
 /// run drew, and evaluation (with its own fixed generator) scores a fixed masking of the validation set.
+/// Strategies other than `random` need batches with words (and `pos` with tags): ``AnnotatedBlocks``.
 public struct MaskedLMObjective: TrainingObjective {
     /// The model.
     public let model: BertForMaskedLM
+    /// How the targets are chosen and replaced.
+    public let masker: TokenMasker
     /// The chance of a token being chosen, in (0, 1).
-    public let rate: Double
+    public var rate: Double { masker.rate }
     /// The `[MASK]` id.
-    public let maskTokenId: Int32
+    public var maskTokenId: Int32 { masker.maskTokenId }
     /// Ids never chosen (`[CLS]`, `[SEP]`, `[PAD]`).
     public let specialTokenIds: Set<Int32>
 
-    /// An objective masking at `rate`.
+    /// An objective with BERT's random masking (each token independently) at `rate`.
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for a rate outside (0, 1) or a
     ///   `[MASK]` id outside the vocabulary.
     public init(
         model: BertForMaskedLM, rate: Double = 0.15, maskTokenId: Int32, specialTokenIds: Set<Int32> = []
-    )
-        throws
-    {
-        guard rate > 0, rate < 1 else {
-            throw TrainingError.invalidOption(name: "mask rate", value: "\(rate)", reason: "must be in (0, 1)")
-        }
-        guard maskTokenId >= 0, Int(maskTokenId) < model.config.vocabSize else {
+    ) throws {
+        let masker = try TokenMasker(
+            strategy: .random(exactCount: false), rate: rate, maskTokenId: maskTokenId,
+            vocabularySize: model.config.vocabSize, specialTokenIds: specialTokenIds)
+        try self.init(model: model, masker: masker, specialTokenIds: specialTokenIds)
+    }
+
+    /// An objective masking with `masker`.
+    /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` when the masker's vocabulary is not
+    ///   the model's.
+    public init(model: BertForMaskedLM, masker: TokenMasker, specialTokenIds: Set<Int32> = []) throws {
+        guard masker.vocabularySize == model.config.vocabSize else {
             throw TrainingError.invalidOption(
-                name: "mask token id", value: "\(maskTokenId)", reason: "is outside the vocabulary")
+                name: "masker vocabulary", value: "\(masker.vocabularySize)",
+                reason: "the model's vocabulary has \(model.config.vocabSize) tokens")
         }
         self.model = model
-        self.rate = rate
-        self.maskTokenId = maskTokenId
+        self.masker = masker
         self.specialTokenIds = specialTokenIds
     }
 
     /// The masked inputs and labels of `batch` (row-major `[B, T]`), drawn from `rng`.
-    public func mask(_ batch: Batch, rng: inout KalamRandom) -> (inputs: [Int32], labels: [Int32]) {
-        var inputs = batch.inputs
-        var labels = [Int32](repeating: Batch.ignoreIndex, count: inputs.count)
-        let t = batch.contextLength, vocabulary = UInt64(model.config.vocabSize)
+    /// - Throws: as ``TokenMasker/mask(_:rng:)``; a strategy that needs words on a batch without them.
+    public func mask(_ batch: Batch, rng: inout KalamRandom) throws -> (inputs: [Int32], labels: [Int32]) {
+        if masker.strategy.needsWords, batch.words == nil {
+            throw TrainingError.invalidOption(
+                name: "masking", value: "\(masker.strategy)", reason: "needs batches with word boundaries")
+        }
+        var inputs: [Int32] = [], labels: [Int32] = []
+        inputs.reserveCapacity(batch.inputs.count)
+        labels.reserveCapacity(batch.inputs.count)
         for row in 0..<batch.batchSize {
-            for col in 0..<Int(batch.lengths[row]) {
-                let i = row * t + col
-                guard !specialTokenIds.contains(inputs[i]), rng.nextDouble() < rate else { continue }
-                labels[i] = inputs[i]
-                let split = rng.nextDouble()
-                if split < 0.8 {
-                    inputs[i] = maskTokenId
-                } else if split < 0.9 {
-                    inputs[i] = Int32(rng.next() % vocabulary)
-                }
-            }
+            let masked = try masker.mask(batch.maskableRow(row, specialTokenIds: specialTokenIds), rng: &rng)
+            inputs += masked.inputs
+            labels += masked.labels
         }
         return (inputs, labels)
     }
 
     /// The mean cross-entropy over the masked positions.
     public func loss(on batch: Batch, rng: inout KalamRandom) throws -> ObjectiveLoss {
-        let (inputs, labels) = mask(batch, rng: &rng)
+        let (inputs, labels) = try mask(batch, rng: &rng)
+        return try loss(inputs: inputs, labels: labels, batch: batch)
+    }
+
+    /// The loss of already masked `inputs` against `labels` (both `[B, T]` row-major).
+    public func loss(inputs: [Int32], labels: [Int32], batch: Batch) throws -> ObjectiveLoss {
         let shape = [batch.batchSize, batch.contextLength]
         let attention = (0..<batch.batchSize).flatMap { row in
             (0..<batch.contextLength).map { Int32($0 < Int(batch.lengths[row]) ? 1 : 0) }

@@ -24,6 +24,11 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownArchitecture(name: String, known: [String])
     /// A tokenizer argument that is neither `train:SIZE` nor an existing tokenizer file or folder.
     case invalidTokenizer(spec: String, reason: String)
+    /// The tokenizer lacks a token an objective needs (`[MASK]` for masking, `<extra_id_0>` for span
+    /// corruption, `</s>`).
+    case missingSpecialToken(token: String, purpose: String)
+    /// A sequence too short for the objective (span corruption needs room for one noise span).
+    case sequenceTooShort(length: Int, minimum: Int)
 
     /// One readable line.
     public var description: String {
@@ -48,6 +53,10 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "unknown architecture '\(name)'; known: \(known.joined(separator: ", "))"
         case let .invalidTokenizer(spec, reason):
             return "invalid tokenizer '\(spec)': \(reason)"
+        case let .missingSpecialToken(token, purpose):
+            return "the tokenizer has no \(token) token, needed for \(purpose)"
+        case let .sequenceTooShort(length, minimum):
+            return "a sequence of \(length) tokens is too short to hold one span (needs at least \(minimum))"
         }
     }
 }

@@ -1,0 +1,152 @@
+import Foundation
+import KalamCore
+import KalamJSON
+import KalamModels
+import KalamText
+import KalamTraining
+
+/// `kalam evaluate` on BERT and T5 folders: each objective's own measure on the validation documents,
+/// under a fixed masking drawn from `--seed`.
+extension EvaluateCommand {
+    /// The first entry of `architectures` in the folder's `config.json`, or `nil`.
+    static func architecture(of directory: URL) -> String? {
+        let url = directory.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: url), let value = try? JSONValue.parse(Array(data)),
+            case let .array(names)? = value["architectures"],
+            case let .string(name)? = names.first
+        else { return nil }
+        return name
+    }
+
+    /// The measures of `objective` (masked LM or span corruption) on `validation`, as report lines, and
+    /// the same numbers in `summary` (the metrics log's keys).
+    static func encoderMeasures(
+        objective: TrainingObjective, validation: [Batch], train: AnnotatedBlocks, seed: UInt64,
+        into summary: inout [String: String]
+    ) throws -> [String] {
+        if let mlm = objective as? MaskedLMObjective {
+            let m = try ObjectiveMeasures.maskedLM(
+                objective: mlm, batches: validation, mostFrequent: ObjectiveMeasures.mostFrequentToken(train),
+                seed: seed)
+            summary["val_masked_loss"] = String(format: "%.4f", m.loss)
+            summary["val_masked_accuracy"] = String(format: "%.4f", m.accuracy)
+            summary["most_frequent_token_accuracy"] = String(format: "%.4f", m.baselineAccuracy)
+            summary["val_masked_targets"] = "\(m.targets)"
+            return [
+                String(
+                    format: "validation masked-token accuracy %.4f, loss %.4f over %d targets", m.accuracy, m.loss,
+                    m.targets),
+                String(format: "most-frequent-token baseline: accuracy %.4f", m.baselineAccuracy),
+            ]
+        }
+        if let rtd = objective as? ReplacedTokenDetectionObjective {
+            return try electraMeasures(
+                discriminator: rtd.model.discriminator, validation: validation, specialTokenIds: rtd.specialTokenIds,
+                seed: seed, into: &summary)
+        }
+        if let t5 = objective as? SpanCorruptionObjective {
+            let trainBatches = Array(try train.sequentialBatches(batchSize: 16).prefix(200))
+            let m = try ObjectiveMeasures.spanCorruption(
+                objective: t5, batches: validation, training: trainBatches, seed: seed)
+            summary["val_span_loss"] = String(format: "%.4f", m.loss)
+            summary["unigram_span_loss"] = String(format: "%.4f", m.unigramLoss)
+            return [
+                String(format: "validation span-corruption loss %.4f", m.loss),
+                String(format: "unigram baseline over the targets: loss %.4f", m.unigramLoss),
+            ]
+        }
+        return []
+    }
+
+    /// The discriminator's AUC and accuracy on randomly replaced tokens, as report lines and in `summary`.
+    static func electraMeasures(
+        discriminator: ElectraForPreTraining, validation: [Batch], specialTokenIds: Set<Int32>, seed: UInt64,
+        into summary: inout [String: String]
+    ) throws -> [String] {
+        let m = try ObjectiveMeasures.replacedTokenDetection(
+            discriminator: discriminator, batches: validation, specialTokenIds: specialTokenIds, seed: seed)
+        summary["val_rtd_auc"] = String(format: "%.4f", m.auc)
+        summary["val_rtd_accuracy"] = String(format: "%.4f", m.accuracy)
+        summary["val_rtd_replaced"] = "\(m.replaced)"
+        return [
+            String(
+                format:
+                    "validation replaced-token detection (15%% random replacements): AUC %.4f, accuracy %.4f over %d tokens",
+                m.auc, m.accuracy, m.tokens)
+        ]
+    }
+
+    /// Evaluates a BERT (`BertForMaskedLM`) or T5 (`T5ForConditionalGeneration`) folder.
+    func executeEncoder(architecture: String, directory: URL, corpus: String, print: (String) -> Void) throws {
+        let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
+        guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
+            throw ModelError.fileNotFound(path: tokenizerURL.path)
+        }
+        let tok = try TokenizerJSON.load(tokenizerURL)
+        let documents = try CorpusCatalog.documents(corpus)
+        let objective: TrainingObjective
+        let annotator: MaskingAnnotator
+        let context: Int, padId: Int32, isT5 = architecture == "T5ForConditionalGeneration"
+        if isT5 {
+            let t5 = try T5ForConditionalGeneration.load(from: directory)
+            annotator = MaskingAnnotator(tokenizer: tok, maxLength: 128)
+            objective = SpanCorruptionObjective(model: t5, corruption: try masking.spanCorruption(annotator: annotator))
+            (context, padId) = (128, Int32(t5.config.padTokenId))
+        } else if architecture == "BertForMaskedLM" {
+            let bert = try BertForMaskedLM.load(from: directory)
+            let strategy = try masking.strategy()
+            let base = MaskingAnnotator(
+                tokenizer: tok, tagger: strategy.needsTags ? try masking.tagger(required: true) : nil)
+            context = bert.config.maxPositionEmbeddings
+            annotator = MaskingAnnotator(tokenizer: tok, tagger: base.tagger, maxLength: context)
+            objective = try MaskedLMObjective(
+                model: bert, masker: masking.masker(annotator: annotator), specialTokenIds: annotator.specialTokenIds)
+            padId = try annotator.requireId(of: "[PAD]", for: "padding")
+        } else if architecture == "ElectraForPreTraining" {
+            let discriminator = try ElectraForPreTraining.load(from: directory)
+            context = discriminator.config.maxPositionEmbeddings
+            annotator = MaskingAnnotator(tokenizer: tok, maxLength: context)
+            padId = try annotator.requireId(of: "[PAD]", for: "padding")
+            let data = try AnnotatedData(
+                documents: documents, annotator: annotator, contextLength: context, padId: padId,
+                validationFraction: validationFraction, addSpecialTokens: true)
+            var batches = try (split == .validation ? data.validation : data.train).sequentialBatches(
+                batchSize: batchSize)
+            if maxBatches > 0 { batches = Array(batches.prefix(maxBatches)) }
+            var summary: [String: String] = [:]
+            let lines = try Self.electraMeasures(
+                discriminator: discriminator, validation: batches, specialTokenIds: annotator.specialTokenIds,
+                seed: seed,
+                into: &summary)
+            return report(lines: lines, summary: summary, directory: directory, print: print)
+        } else {
+            throw TrainingError.unknownArchitecture(
+                name: architecture,
+                known: ["GPT2LMHeadModel", "BertForMaskedLM", "T5ForConditionalGeneration", "ElectraForPreTraining"])
+        }
+        let data = try AnnotatedData(
+            documents: documents, annotator: annotator, contextLength: context, padId: padId,
+            validationFraction: validationFraction, addSpecialTokens: !isT5)
+        var batches = try (split == .validation ? data.validation : data.train).sequentialBatches(batchSize: batchSize)
+        if maxBatches > 0 { batches = Array(batches.prefix(maxBatches)) }
+        var summary: [String: String] = [:]
+        let lines = try Self.encoderMeasures(
+            objective: objective, validation: batches, train: data.train, seed: seed, into: &summary)
+        report(lines: lines, summary: summary, directory: directory, print: print)
+    }
+
+    /// Prints the measures as text lines, or with `--json` as one object.
+    func report(lines: [String], summary: [String: String], directory: URL, print: (String) -> Void) {
+        if json {
+            var fields = ["\"model\": \(Self.quoted(directory.path))", "\"corpus\": \(Self.quoted(corpus ?? ""))"]
+            fields += summary.keys.sorted().map { key in
+                let value = summary[key]!
+                return
+                    "\"\(key)\": \(Int(value).map { "\($0)" } ?? Double(value).map { "\($0)" } ?? Self.quoted(value))"
+            }
+            print("{" + fields.joined(separator: ", ") + "}")
+        } else {
+            lines.forEach(print)
+        }
+    }
+}

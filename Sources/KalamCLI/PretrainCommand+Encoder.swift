@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import KalamCore
+import KalamModels
+import KalamText
+import KalamTraining
+
+/// `kalam pretrain --arch bert|t5|electra`: masked language modelling with a masking strategy, T5 span
+/// corruption, or ELECTRA's generator and discriminator, each document (a verse, a paragraph) one sequence of at most the context length.
+extension PretrainCommand {
+    /// BERT's special tokens, in id order.
+    static let bertSpecials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    /// T5's: `<pad>` 0, `</s>` 1, `<unk>` 2, then `<extra_id_0>` … `<extra_id_99>`.
+    static let t5Specials = ["<pad>", "</s>", "<unk>"] + (0..<100).map { "<extra_id_\($0)>" }
+
+    /// `train:SIZE` trains a WordPiece with the family's special tokens on the training documents;
+    /// otherwise a tokenizer file or folder.
+    static func makeEncoderTokenizer(
+        _ spec: String, arch: String, documents: [TextDocument], validationFraction: Double
+    ) throws -> PipelineTokenizer {
+        guard spec.hasPrefix("train:") else {
+            return try makeTokenizer(spec, documents: documents, validationFraction: validationFraction)
+        }
+        let specials = arch == "t5" ? t5Specials : bertSpecials
+        guard let size = Int(spec.dropFirst(6)), size > specials.count + 100, size <= 1 << 20 else {
+            throw TrainingError.invalidTokenizer(
+                spec: spec, reason: "SIZE must be a whole number above \(specials.count + 100) for \(arch)")
+        }
+        let texts = try TrainValidationSplit.split(documents.map(\.text), validationFraction: validationFraction).train
+        return try WordPieceTrainer(vocabSize: size, minFrequency: 2, specialTokens: specials)
+            .trainTokenizer(texts, unkToken: arch == "t5" ? "<unk>" : "[UNK]")
+    }
+
+    /// Pretrains a BERT (masked LM) or a T5 (span corruption) and writes its HF folder.
+    func executeEncoder(print: (String) -> Void) throws {
+        let outURL = URL(fileURLWithPath: out, isDirectory: true)
+        let resumeFrom = try settleResume(outURL)
+        if FamilyPreset(rawValue: preset) == nil, !FileManager.default.fileExists(atPath: preset) {
+            throw TrainingError.unknownPreset(name: preset, known: FamilyPreset.allCases.map(\.rawValue))
+        }
+        let documents = try CorpusCatalog.documents(corpus)
+        let savedTokenizer = outURL.appendingPathComponent("tokenizer.json")
+        let started = Date()
+        let reuseTokenizer = resume && FileManager.default.fileExists(atPath: savedTokenizer.path)
+        let tok =
+            reuseTokenizer
+            ? try TokenizerJSON.load(savedTokenizer)
+            : try Self.makeEncoderTokenizer(
+                tokenizer, arch: arch, documents: documents, validationFraction: validationFraction)
+        let isT5 = arch == "t5"
+        let strategy = try masking.strategy()
+        let annotator = MaskingAnnotator(
+            tokenizer: tok, tagger: isT5 || !strategy.needsTags ? nil : try masking.tagger(required: true),
+            maxLength: FamilyPreset.context(preset) ?? 512)
+        let padId = try annotator.requireId(of: isT5 ? "<pad>" : "[PAD]", for: "padding")
+
+        let model: TrainableModel
+        let save: (URL) throws -> Void
+        let objective: any TrainingObjective
+        let configData: Data
+        let context: Int
+        if isT5 {
+            let corruption = try masking.spanCorruption(annotator: annotator)
+            let config = try FamilyPreset.t5(
+                preset, vocabularySize: tok.vocabularySize, padId: Int(padId), eosId: Int(corruption.endOfSequenceId))
+            let t5 = try T5ForConditionalGeneration(config: config, seed: seed)
+            (model, save, configData) = (t5, { try t5.save(directory: $0) }, try config.jsonData())
+            objective = SpanCorruptionObjective(model: t5, corruption: corruption)
+            context = FamilyPreset.context(preset) ?? 512
+        } else if arch == "electra" {
+            let masker = try masking.masker(annotator: annotator)
+            let config = try FamilyPreset.electra(preset, vocabularySize: tok.vocabularySize, padId: Int(padId))
+            let discriminator = try ElectraForPreTraining(config: config, seed: seed)
+            let generator = try ElectraForMaskedLM(
+                config: ElectraPretrainingModel.generatorConfig(for: config), seed: seed &+ 1)
+            let pair = try ElectraPretrainingModel(generator: generator, discriminator: discriminator)
+            (model, configData) = (pair, try config.jsonData())
+            save = { url in
+                try discriminator.save(directory: url)
+                try generator.save(directory: url.appendingPathComponent("generator", isDirectory: true))
+                try TokenizerJSON.save(tok, to: url.appendingPathComponent("generator/tokenizer.json"))
+            }
+            objective = try ReplacedTokenDetectionObjective(
+                model: pair, masker: masker, specialTokenIds: annotator.specialTokenIds, lambda: rtdWeight)
+            context = config.maxPositionEmbeddings
+        } else {
+            let masker = try masking.masker(annotator: annotator)
+            let config = try FamilyPreset.bert(preset, vocabularySize: tok.vocabularySize, padId: Int(padId))
+            let bert = try BertForMaskedLM(config: config, seed: seed)
+            (model, save, configData) = (bert, { try bert.save(directory: $0) }, try config.jsonData())
+            objective = try MaskedLMObjective(model: bert, masker: masker, specialTokenIds: annotator.specialTokenIds)
+            context = config.maxPositionEmbeddings
+        }
+        let data = try AnnotatedData(
+            documents: documents,
+            annotator: MaskingAnnotator(tokenizer: tok, tagger: annotator.tagger, maxLength: context),
+            contextLength: context,
+            padId: padId, validationFraction: validationFraction, addSpecialTokens: !isT5)
+        print(
+            String(
+                format:
+                    "corpus %@: %d documents, %d training sequences, %d validation sequences; vocabulary %d; prepared in %.1f s",
+                corpus, documents.count, data.train.blocks.count, data.validation.blocks.count, tok.vocabularySize,
+                Date().timeIntervalSince(started)))
+        print(
+            "model: \(arch.uppercased()) \(FamilyPreset(rawValue: preset).map { "preset \($0.rawValue)" } ?? preset), context \(context), \(model.parameterCount) parameters; \(isT5 ? "span corruption \(masking.noiseDensity)/\(masking.meanSpan)" : "masking \(masking.masking) at \(masking.maskRate)")"
+        )
+        let options = try trainerConfiguration(resumeFrom: resumeFrom, defaultLearningRate: 1e-3)
+        let validation = try data.validation.sequentialBatches(batchSize: batchSize)
+        let trainer = try Trainer(
+            model: model, objective: objective, data: data.train.iterator(batchSize: batchSize, seed: seed),
+            validation: validation, configuration: options, runDirectory: outURL)
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        if !reuseTokenizer { try TokenizerJSON.save(tok, to: savedTokenizer) }
+        trainer.writeExtraCheckpointFiles = { folder in
+            try configData.write(to: folder.appendingPathComponent("config.json"))
+            try TokenizerJSON.save(tok, to: folder.appendingPathComponent("tokenizer.json"))
+        }
+        trainer.display = ProgressDisplay()
+        trainer.interrupt.installSignalHandler()
+        defer { trainer.interrupt.removeSignalHandler() }
+
+        let result = try trainer.run(resumeFrom: resumeFrom)
+        try save(outURL)
+        var summary: [String: String] = [
+            "stop_reason": result.stopReason.rawValue, "steps": "\(result.step)",
+            "seconds": String(format: "%.1f", result.seconds),
+        ]
+        let scored = evalBatches > 0 ? Array(validation.prefix(evalBatches)) : validation
+        for line in try EvaluateCommand.encoderMeasures(
+            objective: objective, validation: scored, train: data.train, seed: 0, into: &summary)
+        {
+            print(line)
+        }
+        trainer.logSummary(summary)
+        if result.stopReason == .interrupted {
+            print("interrupted at step \(result.step); checkpoint saved. Continue with the same command and --resume.")
+        }
+        print("model written to \(outURL.path)")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import KalamText
+
+/// Sequences for masked or span-corruption training, one per block, with the word boundaries and tags
+/// the masking needs cached beside the token ids (so a corpus is tagged once, not once per batch).
+///
+/// Each ``MaskableSequence`` (at most `contextLength` tokens; longer ones are cut) becomes one block,
+/// padded with `padId`; batches carry the rows' words and tags (``Batch/words``, ``Batch/tags``).
+public struct AnnotatedBlocks: Sendable {
+    /// The token ids as blocks (one sequence per block).
+    public let blocks: PackedBlocks
+    /// Word index per block token (`blocks.tokens` layout), −1 where never a target.
+    public let words: [Int32]
+    /// UPOS per block token, or empty when untagged.
+    public let tags: [UniversalTag?]
+
+    /// The sequences as blocks of `contextLength` tokens.
+    /// - Throws: ``BatchingError/emptyCorpus`` when no sequence has two tokens or more.
+    public init(sequences: [MaskableSequence], contextLength: Int, padId: Int32) throws {
+        guard contextLength >= 2 else {
+            throw BatchingError.invalidOption(
+                name: "contextLength", value: String(contextLength), reason: "must be at least 2")
+        }
+        let blockLength = contextLength + 1
+        let kept = sequences.filter { $0.ids.count >= 2 }
+        guard !kept.isEmpty else { throw BatchingError.emptyCorpus }
+        let tagged = kept.contains { !$0.tags.isEmpty }
+        var tokens: [Int32] = [], lengths: [Int32] = [], words: [Int32] = [], tags: [UniversalTag?] = []
+        tokens.reserveCapacity(kept.count * blockLength)
+        for sequence in kept {
+            let n = min(sequence.ids.count, contextLength)
+            tokens += sequence.ids[..<n] + repeatElement(padId, count: blockLength - n)
+            words += sequence.words[..<n] + repeatElement(-1, count: blockLength - n)
+            if tagged {
+                let own = sequence.tags.isEmpty ? [UniversalTag?](repeating: nil, count: n) : Array(sequence.tags[..<n])
+                tags += own + repeatElement(nil, count: blockLength - n)
+            }
+            lengths.append(Int32(n))
+        }
+        self.blocks = PackedBlocks(blockLength: blockLength, tokens: tokens, lengths: lengths)
+        self.words = words
+        self.tags = tags
+    }
+
+    /// `batch` (made from ``blocks``) with its rows' words and tags attached.
+    public func annotate(_ batch: Batch) -> Batch {
+        var out = batch
+        let t = batch.contextLength, blockLength = blocks.blockLength
+        var w: [Int32] = []
+        var g: [UniversalTag?] = []
+        w.reserveCapacity(batch.batchSize * t)
+        for index in batch.blockIndices {
+            w += words[(index * blockLength)..<(index * blockLength + t)]
+            if !tags.isEmpty { g += tags[(index * blockLength)..<(index * blockLength + t)] }
+        }
+        out.words = w
+        out.tags = tags.isEmpty ? nil : g
+        return out
+    }
+
+    /// Every block in order, as annotated batches of up to `batchSize` rows (for evaluation).
+    public func sequentialBatches(batchSize: Int) throws -> [Batch] {
+        try blocks.sequentialBatches(batchSize: batchSize).map(annotate)
+    }
+
+    /// A seeded training source over the blocks (``BatchIterator``'s order, annotations attached).
+    public func iterator(batchSize: Int, seed: UInt64) throws -> AnnotatedBatchIterator {
+        AnnotatedBatchIterator(
+            blocks: self, iterator: try BatchIterator(blocks: blocks, batchSize: batchSize, seed: seed))
+    }
+}
+
+/// A ``BatchIterator`` over ``AnnotatedBlocks`` whose batches carry words and tags; its position is the
+/// inner iterator's, so a resumed run sees the batches (and, with the trainer's generator, the masks)
+/// the uninterrupted run saw.
+public struct AnnotatedBatchIterator: BatchSource, Sendable {
+    /// The blocks and their annotations.
+    public let blocks: AnnotatedBlocks
+    /// The order of the blocks.
+    public var iterator: BatchIterator
+
+    /// The next annotated batch.
+    public mutating func nextBatch() throws -> Batch { blocks.annotate(iterator.next()) }
+
+    /// The inner iterator's position.
+    public func checkpointPosition() throws -> Data { try iterator.checkpointPosition() }
+
+    /// Restores the inner iterator's position.
+    public mutating func restore(checkpointPosition data: Data) throws {
+        try iterator.restore(checkpointPosition: data)
+    }
+}
+
+/// A corpus made ready for masked or span-corruption pretraining: documents split into training and
+/// validation (the last `validationFraction`, as ``LanguageModelData`` splits), each document annotated
+/// once (``MaskingAnnotator``) and made one block.
+public struct AnnotatedData: Sendable {
+    /// Training blocks.
+    public let train: AnnotatedBlocks
+    /// Validation blocks.
+    public let validation: AnnotatedBlocks
+
+    /// Splits and annotates `documents`.
+    /// - Parameter addSpecialTokens: add the tokenizer's special tokens (BERT's `[CLS]`/`[SEP]`); T5's
+    ///   span corruption takes the text tokens only.
+    /// - Throws: `BatchingError` for an empty corpus or split.
+    public init(
+        documents: [TextDocument], annotator: MaskingAnnotator, contextLength: Int, padId: Int32,
+        validationFraction: Double = 0.05, addSpecialTokens: Bool
+    ) throws {
+        let (train, validation) = try TrainValidationSplit.split(
+            documents.map(\.text), validationFraction: validationFraction)
+        self.train = try AnnotatedBlocks(
+            sequences: annotator.annotate(train, addSpecialTokens: addSpecialTokens), contextLength: contextLength,
+            padId: padId)
+        self.validation = try AnnotatedBlocks(
+            sequences: annotator.annotate(validation, addSpecialTokens: addSpecialTokens),
+            contextLength: contextLength, padId: padId)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import KalamModels
+
+/// Named BERT, T5 and ELECTRA sizes for pretraining from scratch, the same shapes as ``GPT2Preset``
+/// (`tiny`: context 128, 4 layers, 4 heads, width 128; `small`: context 256, 6 layers, 8 heads, width
+/// 256), feed-forward 4× the width, no dropout.
+public enum FamilyPreset: String, CaseIterable, Sendable {
+    /// Context 128, 4 layers, 4 heads, width 128.
+    case tiny
+    /// Context 256, 6 layers, 8 heads, width 256.
+    case small
+
+    /// Context, layers, heads, width.
+    public var shape: (context: Int, layers: Int, heads: Int, width: Int) {
+        switch self {
+        case .tiny: return (128, 4, 4, 128)
+        case .small: return (256, 6, 8, 256)
+        }
+    }
+
+    /// A BERT configuration for a vocabulary of `vocabularySize` with `[PAD]` = `padId`, or the one in
+    /// `nameOrPath` (a `config.json`) with the vocabulary replaced.
+    /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
+    public static func bert(_ nameOrPath: String, vocabularySize: Int, padId: Int) throws -> BertConfig {
+        if let preset = FamilyPreset(rawValue: nameOrPath) {
+            let s = preset.shape
+            return BertConfig(
+                vocabSize: vocabularySize, hiddenSize: s.width, numHiddenLayers: s.layers, numAttentionHeads: s.heads,
+                intermediateSize: 4 * s.width, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
+                maxPositionEmbeddings: s.context, padTokenId: padId, architectures: ["BertForMaskedLM"])
+        }
+        var config = try BertConfig.load(from: try file(nameOrPath))
+        config.vocabSize = vocabularySize
+        config.padTokenId = padId
+        try config.validate()
+        return config
+    }
+
+    /// A T5 configuration (`<pad>` = `padId`, also the decoder start; `</s>` = `eosId`), or the one in
+    /// `nameOrPath` with the vocabulary and ids replaced.
+    /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
+    public static func t5(_ nameOrPath: String, vocabularySize: Int, padId: Int, eosId: Int) throws -> T5Config {
+        if let preset = FamilyPreset(rawValue: nameOrPath) {
+            let s = preset.shape
+            return T5Config(
+                vocabSize: vocabularySize, dModel: s.width, dKv: s.width / s.heads, dFf: 4 * s.width,
+                numLayers: s.layers, numHeads: s.heads, dropoutRate: 0, padTokenId: padId, eosTokenId: eosId,
+                decoderStartTokenId: padId)
+        }
+        var config = try T5Config.load(from: try file(nameOrPath))
+        config.vocabSize = vocabularySize
+        config.padTokenId = padId
+        config.eosTokenId = eosId
+        config.decoderStartTokenId = padId
+        try config.validate()
+        return config
+    }
+
+    /// An ELECTRA discriminator configuration (embeddings of the width; `[PAD]` = `padId`), or the one in
+    /// `nameOrPath` with the vocabulary replaced. The generator's follows from it
+    /// (``ElectraPretrainingModel/generatorConfig(for:)``).
+    /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
+    public static func electra(_ nameOrPath: String, vocabularySize: Int, padId: Int) throws -> ElectraConfig {
+        if let preset = FamilyPreset(rawValue: nameOrPath) {
+            let s = preset.shape
+            return ElectraConfig(
+                vocabSize: vocabularySize, embeddingSize: s.width, hiddenSize: s.width, numHiddenLayers: s.layers,
+                numAttentionHeads: s.heads, intermediateSize: 4 * s.width, hiddenDropoutProb: 0,
+                attentionProbsDropoutProb: 0, maxPositionEmbeddings: s.context, padTokenId: padId)
+        }
+        var config = try ElectraConfig.load(from: try file(nameOrPath))
+        config.vocabSize = vocabularySize
+        config.padTokenId = padId
+        try config.validate()
+        return config
+    }
+
+    /// The context length a preset or configuration file gives (T5 has none of its own: the preset's).
+    public static func context(_ nameOrPath: String) -> Int? { FamilyPreset(rawValue: nameOrPath)?.shape.context }
+
+    static func file(_ path: String) throws -> URL {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingError.unknownPreset(name: path, known: allCases.map(\.rawValue))
+        }
+        return URL(fileURLWithPath: path)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import KalamCore
+import KalamModels
+import KalamText
+import Testing
+
+@testable import KalamCLI
+@testable import KalamTraining
+
+/// `kalam pretrain --arch bert|t5` and `kalam evaluate` on their folders, with very small models.
+@Suite struct PretrainEncoderTests {
+    static func arguments(arch: String, corpus: String, preset: String, out: URL) -> [String] {
+        [
+            "--arch", arch, "--corpus", corpus, "--preset", preset, "--tokenizer", "train:400", "--steps", "4",
+            "--out", out.path, "--batch-size", "4", "--eval-every", "2", "--checkpoint-every", "2", "--log-every", "1",
+            "--masking", "whole-word", "--mask-rate", "0.3",
+        ]
+    }
+
+    static func summary(_ out: URL) throws -> [String: String] {
+        try #require(try MetricsLog.read(out.appendingPathComponent("metrics.jsonl")).last?.extra)
+    }
+
+    @Test func bertPretrainsWritesAFolderAndEvaluatesTheSameMasking() throws {
+        let dir = try PretrainFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (corpus, _) = try PretrainFixture.write(into: dir)
+        let preset = dir.appendingPathComponent("bert.json")
+        try BertConfig(
+            vocabSize: 10, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64,
+            maxPositionEmbeddings: 32
+        ).jsonData().write(to: preset)
+        let out = dir.appendingPathComponent("bert")
+        let lines = try PretrainFixture.pretrain(
+            Self.arguments(arch: "bert", corpus: corpus, preset: preset.path, out: out))
+        #expect(lines.contains { $0.hasPrefix("validation masked-token accuracy") })
+        let model = try BertForMaskedLM.load(from: out)
+        let tokenizer = try TokenizerJSON.load(out.appendingPathComponent("tokenizer.json"))
+        #expect(model.config.vocabSize == tokenizer.vocabularySize && tokenizer.vocabularySize <= 400)
+        #expect(tokenizer.id(of: "[MASK]") == 4 && model.config.padTokenId == 0)
+        let summary = try Self.summary(out)
+        #expect(summary["stop_reason"] == "completed")
+        let accuracy = try #require(summary["val_masked_accuracy"].flatMap(Double.init))
+        #expect(accuracy >= 0 && accuracy <= 1)
+        // `kalam evaluate` scores the same fixed masking of the same validation documents.
+        let json = try PretrainFixture.evaluate([
+            "--model", out.path, "--corpus", corpus, "--json", "--masking", "whole-word", "--mask-rate", "0.3",
+        ])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.joined().utf8)) as? [String: Any])
+        #expect(String(format: "%.4f", object["val_masked_accuracy"] as! Double) == summary["val_masked_accuracy"])
+        #expect(String(format: "%.4f", object["val_masked_loss"] as! Double) == summary["val_masked_loss"])
+        #expect("\(object["val_masked_targets"] as! Int)" == summary["val_masked_targets"])
+        // Bad masking flags fail before any training.
+        #expect(throws: TrainingError.invalidOption(name: "mask rate", value: "0.0", reason: "must be in (0, 1)")) {
+            try PretrainFixture.pretrain(
+                Self.arguments(arch: "bert", corpus: corpus, preset: preset.path, out: dir.appendingPathComponent("x"))
+                    + ["--mask-rate", "0"])
+        }
+    }
+
+    @Test func t5PretrainsWithSpanCorruption() throws {
+        let dir = try PretrainFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (corpus, _) = try PretrainFixture.write(into: dir)
+        let preset = dir.appendingPathComponent("t5.json")
+        try T5Config(
+            vocabSize: 10, dModel: 32, dKv: 16, dFf: 64, numLayers: 1, numHeads: 2, relativeAttentionNumBuckets: 8,
+            relativeAttentionMaxDistance: 16, dropoutRate: 0
+        ).jsonData().write(to: preset)
+        let out = dir.appendingPathComponent("t5")
+        try PretrainFixture.pretrain(Self.arguments(arch: "t5", corpus: corpus, preset: preset.path, out: out))
+        let model = try T5ForConditionalGeneration.load(from: out)
+        let tokenizer = try TokenizerJSON.load(out.appendingPathComponent("tokenizer.json"))
+        #expect(
+            tokenizer.id(of: "<pad>") == 0 && tokenizer.id(of: "</s>") == 1 && tokenizer.id(of: "<extra_id_99>") == 102)
+        #expect(model.config.eosTokenId == 1 && model.config.vocabSize == tokenizer.vocabularySize)
+        let summary = try Self.summary(out)
+        let loss = try #require(summary["val_span_loss"].flatMap(Double.init))
+        let unigram = try #require(summary["unigram_span_loss"].flatMap(Double.init))
+        #expect(loss > 0 && unigram > 0)
+        let json = try PretrainFixture.evaluate(["--model", out.path, "--corpus", corpus, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.joined().utf8)) as? [String: Any])
+        #expect(String(format: "%.4f", object["val_span_loss"] as! Double) == summary["val_span_loss"])
+        // A tokenizer without sentinels cannot corrupt spans.
+        let bertTokenizer = dir.appendingPathComponent("wp.json")
+        try TokenizerJSON.save(
+            try WordPieceTrainer(vocabSize: 200).trainTokenizer(PretrainFixture.sentences), to: bertTokenizer)
+        var args = Self.arguments(arch: "t5", corpus: corpus, preset: preset.path, out: dir.appendingPathComponent("y"))
+        args[args.firstIndex(of: "train:400")!] = bertTokenizer.path
+        #expect(throws: TrainingError.missingSpecialToken(token: "<pad>", purpose: "padding")) {
+            try PretrainFixture.pretrain(args)
+        }
+    }
+
+    @Test func electraPretrainsAndWritesBothFolders() throws {
+        let dir = try PretrainFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (corpus, _) = try PretrainFixture.write(into: dir)
+        let preset = dir.appendingPathComponent("electra.json")
+        try ElectraConfig(
+            vocabSize: 10, embeddingSize: 16, hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 4,
+            intermediateSize: 64, maxPositionEmbeddings: 32
+        ).jsonData().write(to: preset)
+        let out = dir.appendingPathComponent("electra")
+        try PretrainFixture.pretrain(Self.arguments(arch: "electra", corpus: corpus, preset: preset.path, out: out))
+        let discriminator = try ElectraForPreTraining.load(from: out)
+        let generator = try ElectraForMaskedLM.load(from: out.appendingPathComponent("generator"))
+        #expect(generator.config.hiddenSize == 8 && discriminator.config.hiddenSize == 32)
+        #expect(
+            generator.electra.embeddings.wordEmbeddings.weight.scalars
+                == discriminator.electra.embeddings.wordEmbeddings.weight.scalars)
+        let summary = try Self.summary(out)
+        let auc = try #require(summary["val_rtd_auc"].flatMap(Double.init))
+        #expect(auc >= 0 && auc <= 1)
+        let json = try PretrainFixture.evaluate(["--model", out.path, "--corpus", corpus, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.joined().utf8)) as? [String: Any])
+        #expect(String(format: "%.4f", object["val_rtd_auc"] as! Double) == summary["val_rtd_auc"])
+    }
+}
