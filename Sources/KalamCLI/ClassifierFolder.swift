@@ -24,21 +24,45 @@ struct ClassifierFolder {
                 throw AdapterError.malformedConfig(path: adapterConfig.path, reason: "no base_model_name_or_path")
             }
             let base = Self.resolve(basePath, relativeTo: directory)
-            let baseConfig = try BertConfig.load(from: base)
-            var config = baseConfig
             let labelled = directory.appendingPathComponent("config.json")
-            if FileManager.default.fileExists(atPath: labelled.path) {
-                let saved = try BertConfig.load(from: labelled)
-                try Self.checkSameBase(saved, baseConfig, base: base.path)
-                config.setLabels(saved.labelNames)
+            let hasLabels = FileManager.default.fileExists(atPath: labelled.path)
+            let weights = base.appendingPathComponent("model.safetensors")
+            if try Self.modelType(of: base) == "electra" {
+                var config = try ElectraConfig.load(from: base)
+                if hasLabels {
+                    let saved = try ElectraConfig.load(from: labelled)
+                    try Self.checkSameBase(
+                        [
+                            ("vocab_size", saved.vocabSize, config.vocabSize),
+                            ("hidden_size", saved.hiddenSize, config.hiddenSize),
+                            ("num_hidden_layers", saved.numHiddenLayers, config.numHiddenLayers),
+                        ], base: base.path)
+                    config.setLabels(saved.labelNames)
+                }
+                let electra = try ElectraForSequenceClassification(config: config, seed: 0)
+                try electra.loadWeights(from: weights, newHead: true)
+                try AdapterFolder.apply(directory, to: electra, source: electra.randomSource)
+                (model, maxLength) = (electra, min(requested, config.maxPositionEmbeddings))
+                padTokenId = Int32(config.padTokenId ?? 0)
+            } else {
+                var config = try BertConfig.load(from: base)
+                if hasLabels {
+                    let saved = try BertConfig.load(from: labelled)
+                    try Self.checkSameBase(saved, config, base: base.path)
+                    config.setLabels(saved.labelNames)
+                }
+                let bert = try BertForSequenceClassification(config: config, seed: 0)
+                try bert.loadWeights(from: weights, newHead: true)
+                try AdapterFolder.apply(directory, to: bert, source: bert.randomSource)
+                (model, maxLength) = (bert, min(requested, config.maxPositionEmbeddings))
+                padTokenId = Int32(config.padTokenId ?? 0)
             }
-            let bert = try BertForSequenceClassification(config: config, seed: 0)
-            try bert.loadWeights(from: base.appendingPathComponent("model.safetensors"), newHead: true)
-            try AdapterFolder.apply(directory, to: bert, source: bert.randomSource)
             tokenizer = try Self.tokenizer(in: [directory, base])
-            model = bert
-            maxLength = min(requested, bert.config.maxPositionEmbeddings)
-            padTokenId = Int32(bert.config.padTokenId ?? 0)
+        } else if try Self.modelType(of: directory) == "electra" {
+            let electra = try ElectraForSequenceClassification.load(from: directory)
+            (model, maxLength) = (electra, min(requested, electra.config.maxPositionEmbeddings))
+            padTokenId = Int32(electra.config.padTokenId ?? 0)
+            tokenizer = try Self.tokenizer(in: [directory])
         } else if try Self.modelType(of: directory) == "gpt2" {
             let gpt2 = try GPT2ForSequenceClassification.load(from: directory)
             (model, maxLength) = (gpt2, min(requested, gpt2.config.nPositions))
@@ -98,12 +122,17 @@ struct ClassifierFolder {
 
     /// The adapter folder's configuration must describe the base's shapes.
     static func checkSameBase(_ a: BertConfig, _ b: BertConfig, base: String) throws {
-        let pairs: [(String, Int, Int)] = [
-            ("vocab_size", a.vocabSize, b.vocabSize), ("hidden_size", a.hiddenSize, b.hiddenSize),
-            ("num_hidden_layers", a.numHiddenLayers, b.numHiddenLayers),
-            ("num_attention_heads", a.numAttentionHeads, b.numAttentionHeads),
-            ("intermediate_size", a.intermediateSize, b.intermediateSize),
-        ]
+        try checkSameBase(
+            [
+                ("vocab_size", a.vocabSize, b.vocabSize), ("hidden_size", a.hiddenSize, b.hiddenSize),
+                ("num_hidden_layers", a.numHiddenLayers, b.numHiddenLayers),
+                ("num_attention_heads", a.numAttentionHeads, b.numAttentionHeads),
+                ("intermediate_size", a.intermediateSize, b.intermediateSize),
+            ], base: base)
+    }
+
+    /// Each (field, the adapter's value, the base's value) must agree.
+    static func checkSameBase(_ pairs: [(String, Int, Int)], base: String) throws {
         for (name, x, y) in pairs where x != y {
             throw AdapterError.baseMismatch(reason: "\(name) is \(x) for the adapter but \(y) in \(base)")
         }

@@ -43,7 +43,7 @@ public struct FinetuneCommand: ParsableCommand {
         case pretrained, random
     }
 
-    @Option(help: "A BERT or GPT-2 model folder (config.json, model.safetensors, tokenizer.json).")
+    @Option(help: "A BERT, ELECTRA or GPT-2 model folder (config.json, model.safetensors, tokenizer.json).")
     var model: String
 
     @Option(help: "pretrained: the folder's weights; random: only its configuration (same shapes).")
@@ -208,7 +208,7 @@ public struct FinetuneCommand: ParsableCommand {
         }
     }
 
-    /// The sequence classifier of `--model`'s family (`model_type` bert or gpt2) with `labels`, its
+    /// The sequence classifier of `--model`'s family (`model_type` bert, electra or gpt2) with `labels`, its
     /// position count, padding id, and how it is written.
     func makeClassifier(
         _ modelURL: URL, labels: [String]
@@ -225,6 +225,16 @@ public struct FinetuneCommand: ParsableCommand {
             if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
             return (
                 model, config.nPositions, Int32(config.padTokenId ?? 0),
+                { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
+            )
+        }
+        if try ClassifierFolder.modelType(of: modelURL) == "electra" {
+            var config = try ElectraConfig.load(from: modelURL)
+            config.setLabels(labels)
+            let model = try ElectraForSequenceClassification(config: config, seed: seed)
+            if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
+            return (
+                model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0),
                 { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
             )
         }

@@ -36,10 +36,26 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
     public var layerNormEps: Double
     /// `pad_token_id`.
     public var padTokenId: Int?
+    /// `id2label` for `ElectraForSequenceClassification`; nil when the file has none.
+    public var id2label: [String: String]?
+    /// `classifier_dropout` (nil: `hidden_dropout_prob`).
+    public var classifierDropout: Double?
+
+    /// The number of classes: `len(id2label)`, 2 without one.
+    public var numLabels: Int { id2label?.count ?? 2 }
+
+    /// The class names by index (`LABEL_<i>` where one is missing).
+    public var labelNames: [String] { (0..<numLabels).map { id2label?[String($0)] ?? "LABEL_\($0)" } }
+
+    /// Sets `id2label` (and so `label2id` when written) to `names`, in order.
+    public mutating func setLabels(_ names: [String]) {
+        id2label = Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), $0.element) })
+    }
 
     /// The keys written as floats.
     public static let floatKeys: Set<String> = [
         "hidden_dropout_prob", "attention_probs_dropout_prob", "initializer_range", "layer_norm_eps",
+        "classifier_dropout",
     ]
 
     enum CodingKeys: String, CodingKey {
@@ -61,6 +77,9 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
         case padTokenId = "pad_token_id"
         case positionEmbeddingType = "position_embedding_type"
         case tieWordEmbeddings = "tie_word_embeddings"
+        case id2label
+        case label2id
+        case classifierDropout = "classifier_dropout"
     }
 
     /// A configuration with transformers' defaults (ELECTRA-small's discriminator) for every value not given.
@@ -114,6 +133,21 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
             throw ModelError.unsupportedValue(
                 field: CodingKeys.positionEmbeddingType.rawValue, value: position, supported: ["absolute"])
         }
+        id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
+        classifierDropout = try c.decodeIfPresent(Double.self, forKey: .classifierDropout)
+        if let id2label {
+            for index in 0..<id2label.count where id2label[String(index)] == nil {
+                throw ModelError.invalidValue(
+                    field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",
+                    reason: "keys must be 0..<\(id2label.count)")
+            }
+            if id2label.isEmpty {
+                throw ModelError.invalidValue(field: CodingKeys.id2label.rawValue, value: "{}", reason: "no labels")
+            }
+        }
+        if let classifierDropout {
+            try ConfigCheck.probability(classifierDropout, CodingKeys.classifierDropout.rawValue)
+        }
         guard try c.decode(.tieWordEmbeddings, default: true) else {
             throw ModelError.unsupportedValue(
                 field: CodingKeys.tieWordEmbeddings.rawValue, value: "false", supported: ["true"])
@@ -142,6 +176,12 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
         try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
         try c.encode("absolute", forKey: .positionEmbeddingType)
         try c.encode(true, forKey: .tieWordEmbeddings)
+        try c.encodeIfPresent(classifierDropout, forKey: .classifierDropout)
+        if let id2label {
+            try c.encode(id2label, forKey: .id2label)
+            let inverse = Dictionary(id2label.map { ($0.value, Int($0.key) ?? 0) }, uniquingKeysWith: { a, _ in a })
+            try c.encode(inverse, forKey: .label2id)
+        }
     }
 
     /// The encoder as a BERT configuration (ELECTRA's layers are BERT's).

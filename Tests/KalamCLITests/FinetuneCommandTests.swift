@@ -18,12 +18,12 @@ private func temporaryFolder() throws -> URL {
 
 /// A copy of a committed Kalam adapter folder whose base path is made absolute (the committed one is
 /// relative to the repository root, where the fixture script ran).
-private func adapterCopy(_ name: String, into dir: URL) throws -> URL {
+private func adapterCopy(_ name: String, into dir: URL, base: String = "base") throws -> URL {
     let copy = dir.appendingPathComponent(name)
     try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: copy)
     let file = copy.appendingPathComponent("adapter_config.json")
     var object = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
-    object["base_model_name_or_path"] = fixtures.appendingPathComponent("base").path
+    object["base_model_name_or_path"] = fixtures.appendingPathComponent(base).path
     try JSONSerialization.data(withJSONObject: object).write(to: file)
     return copy
 }
@@ -51,14 +51,15 @@ private let texts = ["the soup was cold", "the team lost in the rain", "snow and
 
     /// peft's logits on the adapter `kalam finetune --mode lora:4` wrote (fixture script), against
     /// `kalam classify` on the same folder now.
-    @Test func classifyOnAKalamLoRAFolderGivesPEFTsLogits() throws {
+    @Test(arguments: [("lora:4", "kalam_lora", "base"), ("electra lora:4", "kalam_electra_lora", "electra_seqcls")])
+    func classifyOnAKalamLoRAFolderGivesPEFTsLogits(check name: String, folder adapter: String, base: String) throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let folder = try adapterCopy("kalam_lora", into: dir)
+        let folder = try adapterCopy(adapter, into: dir, base: base)
         var command = try ClassifyCommand.parse(["--model", folder.path, "--json"])
         command.json = true
         let lines = try command.classify(texts)
-        let reference = (try check("lora:4")["reference_logits"] as! [[Double]])
+        let reference = (try check(name)["reference_logits"] as! [[Double]])
         #expect(lines.count == 3)
         for (line, expected) in zip(lines, reference) {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]

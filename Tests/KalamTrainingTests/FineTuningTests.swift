@@ -410,3 +410,23 @@ enum FineTuneFixtures {
         }
     }
 }
+
+@Suite struct ElectraClassifierTests {
+    @Test func classifiesTheFirstTokenAsTransformersDoes() throws {
+        let folder = FineTuneFixtures.root.appendingPathComponent("electra_seqcls")
+        let e =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+            as! [String: Any]
+        let model = try ElectraForSequenceClassification.load(from: folder)
+        #expect(model.labelNames == ["food", "sport", "weather"])
+        let ids = try IndexTensor((e["input_ids"] as! [[Int]]).flatMap { $0.map(Int32.init) }, shape: [3, 8])
+        let mask = try IndexTensor((e["attention_mask"] as! [[Int]]).flatMap { $0.map(Int32.init) }, shape: [3, 8])
+        let logits = try model(inputIds: ids, attentionMask: mask).logits.scalars
+        let expected = (e["logits"] as! [[Double]]).flatMap { $0.map(Float.init) }
+        #expect(logits.count == expected.count)
+        for (u, v) in zip(logits, expected) { #expect(abs(u - v) < 1e-5) }
+        let report = try Adaptation.apply(.lora(rank: 4), to: model, seed: 0)
+        // LoRA on query and value of 2 layers (A 4x16, B 16x4) and the head (16x16 + 16, 3x16 + 3).
+        #expect(report.trainableParameters == 4 * 128 + 272 + 51)
+    }
+}

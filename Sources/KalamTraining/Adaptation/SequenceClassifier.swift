@@ -111,3 +111,25 @@ extension GPT2ForSequenceClassification: SequenceClassifier {
     /// `Conv1D`, which adapters do not wrap yet): none.
     public var adapterSites: [String] { [] }
 }
+
+extension ElectraForSequenceClassification: TrainableModel {}
+
+extension ElectraForSequenceClassification: SequenceClassifier {
+    public var labelNames: [String] { config.labelNames }
+
+    public func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor {
+        try self(inputIds: inputIds, attentionMask: attentionMask).logits
+    }
+
+    public var layerCount: Int { config.numHiddenLayers }
+
+    public func layerPrefix(_ i: Int) -> String { "electra.encoder.layer.\(i)." }
+
+    public var headPrefixes: [String] { ["classifier."] }
+
+    public var peftModulesToSave: [String] { ["classifier"] }
+
+    public var adapterSites: [String] {
+        BertConfig.adapterSites(layers: config.numHiddenLayers).map { "electra." + $0.dropFirst("bert.".count) }
+    }
+}
