@@ -58,20 +58,21 @@ struct ClassifierFolder {
                 padTokenId = Int32(config.padTokenId ?? 0)
             }
             tokenizer = try Self.tokenizer(in: [directory, base])
-        } else if try Self.modelType(of: directory) == "electra" {
-            let electra = try ElectraForSequenceClassification.load(from: directory)
-            (model, maxLength) = (electra, min(requested, electra.config.maxPositionEmbeddings))
-            padTokenId = Int32(electra.config.padTokenId ?? 0)
-            tokenizer = try Self.tokenizer(in: [directory])
-        } else if try Self.modelType(of: directory) == "gpt2" {
-            let gpt2 = try GPT2ForSequenceClassification.load(from: directory)
-            (model, maxLength) = (gpt2, min(requested, gpt2.config.nPositions))
-            padTokenId = Int32(gpt2.config.padTokenId ?? gpt2.config.eosTokenId ?? 0)
-            tokenizer = try Self.tokenizer(in: [directory])
         } else {
-            let bert = try BertForSequenceClassification.load(from: directory)
-            (model, maxLength) = (bert, min(requested, bert.config.maxPositionEmbeddings))
-            padTokenId = Int32(bert.config.padTokenId ?? 0)
+            switch try Self.modelType(of: directory) {
+            case "electra":
+                let electra = try ElectraForSequenceClassification.load(from: directory)
+                (model, maxLength) = (electra, min(requested, electra.config.maxPositionEmbeddings))
+                padTokenId = Int32(electra.config.padTokenId ?? 0)
+            case "gpt2":
+                let gpt2 = try GPT2ForSequenceClassification.load(from: directory)
+                (model, maxLength) = (gpt2, min(requested, gpt2.config.nPositions))
+                padTokenId = Int32(gpt2.config.padTokenId ?? gpt2.config.eosTokenId ?? 0)
+            default:
+                let bert = try BertForSequenceClassification.load(from: directory)
+                (model, maxLength) = (bert, min(requested, bert.config.maxPositionEmbeddings))
+                padTokenId = Int32(bert.config.padTokenId ?? 0)
+            }
             tokenizer = try Self.tokenizer(in: [directory])
         }
     }
@@ -82,24 +83,17 @@ struct ClassifierFolder {
         guard let data = FileManager.default.contents(atPath: file.path) else {
             throw ModelError.fileNotFound(path: file.path)
         }
-        guard case .object(let fields)? = try? JSONValue.parse([UInt8](data)) else {
+        guard let root = try? JSONValue.parse([UInt8](data)), case .object = root else {
             throw ModelError.malformedConfig(file: file.path, reason: "not a JSON object")
         }
-        for (key, value) in fields where key == "model_type" {
-            if case .string(let type) = value { return type }
-        }
-        return nil
+        guard case .string(let type)? = root["model_type"] else { return nil }
+        return type
     }
 
     /// The ids the model reads for `text`: the tokenizer's with special tokens, truncated to
     /// `maxLength` keeping the final separator.
     static func encoder(_ tokenizer: PipelineTokenizer, maxLength: Int) -> (String) -> [Int32] {
-        { text in
-            let encoding = tokenizer.encode(text)
-            var ids = zip(encoding.ids, encoding.attentionMask).filter { $0.1 == 1 }.map { Int32($0.0) }
-            if ids.count > maxLength, let last = ids.last { ids = Array(ids.prefix(maxLength - 1)) + [last] }
-            return ids
-        }
+        { text in tokenizer.encode(text).realIds(truncatedTo: maxLength).map { Int32(truncatingIfNeeded: $0) } }
     }
 
     var encode: (String) -> [Int32] { Self.encoder(tokenizer, maxLength: maxLength) }

@@ -217,7 +217,8 @@ public struct FinetuneCommand: ParsableCommand {
         write: (AdaptationMode, FineTuningSettings, URL) throws -> Void
     ) {
         let weights = modelURL.appendingPathComponent("model.safetensors")
-        if try ClassifierFolder.modelType(of: modelURL) == "gpt2" {
+        let family = try ClassifierFolder.modelType(of: modelURL)
+        if family == "gpt2" {
             var config = try GPT2Config.load(from: modelURL)
             config.setLabels(labels)
             if config.padTokenId == nil { config.padTokenId = config.eosTokenId ?? 0 }
@@ -228,7 +229,7 @@ public struct FinetuneCommand: ParsableCommand {
                 { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
             )
         }
-        if try ClassifierFolder.modelType(of: modelURL) == "electra" {
+        if family == "electra" {
             var config = try ElectraConfig.load(from: modelURL)
             config.setLabels(labels)
             let model = try ElectraForSequenceClassification(config: config, seed: seed)
@@ -335,28 +336,10 @@ public struct FinetuneCommand: ParsableCommand {
             labelled.architectures = [M.architecture]
             try (try labelled.jsonData() + Data("\n".utf8)).write(
                 to: out.appendingPathComponent("config.json"), options: .atomic)
-            try copyTokenizer(from: modelURL, to: out)
+            try copyTokenizerFiles(from: modelURL, to: out)
         default:
-            try model.mergeLoRA()
-            let plain = try M(config: model.config, seed: 0)
-            let values = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.key, $0.tensor) })
-            for (key, tensor) in plain.namedParameters() {
-                guard let source = values[key] else { throw ModuleError.missingKey(key) }
-                let scalars = source.scalars
-                for i in 0..<tensor.count { tensor.data[i] = scalars[i] }
-            }
-            try plain.save(directory: out, tokenizerFrom: modelURL)
-        }
-    }
-
-    func copyTokenizer(from source: URL, to out: URL) throws {
-        for name in [
-            "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json",
-            "merges.txt",
-        ] {
-            let from = source.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: from.path) else { continue }
-            try data.write(to: out.appendingPathComponent(name), options: .atomic)
+            try model.mergeAndUnloadLoRA()
+            try model.save(directory: out, tokenizerFrom: modelURL)
         }
     }
 }

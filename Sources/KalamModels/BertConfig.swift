@@ -225,6 +225,15 @@ public struct BertConfig: ModelConfiguration, Equatable {
     /// The number of classes of the classification heads (`len(id2label)`).
     public var numLabels: Int { id2label.count }
 
+    /// The label names by class index, from `id2label` (`LABEL_<i>` where an index is missing).
+    public var labelNames: [String] { ClassLabels.names(id2label, count: numLabels) }
+
+    /// `id2label` and `label2id` (and so `num_labels`) set to `names`, in order.
+    public mutating func setLabels(_ names: [String]) {
+        id2label = ClassLabels.map(names)
+        label2id = ClassLabels.inverse(id2label)
+    }
+
     /// The width of one attention head, `hidden_size / num_attention_heads`.
     public var headDim: Int { hiddenSize / max(numAttentionHeads, 1) }
 
@@ -251,20 +260,11 @@ public struct BertConfig: ModelConfiguration, Equatable {
         try ConfigCheck.flag(isDecoder, CodingKeys.isDecoder.rawValue, supported: false)
         try ConfigCheck.flag(addCrossAttention, CodingKeys.addCrossAttention.rawValue, supported: false)
         try ConfigCheck.tokenId(padTokenId, CodingKeys.padTokenId.rawValue)
-        for index in 0..<id2label.count where id2label[String(index)] == nil {
-            throw ModelError.invalidValue(
-                field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",
-                reason: "keys must be 0..<\(id2label.count)")
-        }
-        if id2label.isEmpty {
-            throw ModelError.invalidValue(field: CodingKeys.id2label.rawValue, value: "{}", reason: "no labels")
-        }
+        try ClassLabels.validate(id2label, field: CodingKeys.id2label.rawValue)
     }
 
     private static func defaultLabels(_ count: Int) -> ([String: String], [String: Int]) {
-        let n = max(count, 0)
-        let names = Dictionary(uniqueKeysWithValues: (0..<n).map { (String($0), "LABEL_\($0)") })
-        let ids = Dictionary(uniqueKeysWithValues: (0..<n).map { ("LABEL_\($0)", $0) })
-        return (names, ids)
+        let names = ClassLabels.map((0..<max(count, 0)).map { "LABEL_\($0)" })
+        return (names, ClassLabels.inverse(names))
     }
 }

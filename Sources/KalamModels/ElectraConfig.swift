@@ -45,11 +45,11 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
     public var numLabels: Int { id2label?.count ?? 2 }
 
     /// The class names by index (`LABEL_<i>` where one is missing).
-    public var labelNames: [String] { (0..<numLabels).map { id2label?[String($0)] ?? "LABEL_\($0)" } }
+    public var labelNames: [String] { ClassLabels.names(id2label, count: numLabels) }
 
     /// Sets `id2label` (and so `label2id` when written) to `names`, in order.
     public mutating func setLabels(_ names: [String]) {
-        id2label = Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), $0.element) })
+        id2label = ClassLabels.map(names)
     }
 
     /// The keys written as floats.
@@ -136,14 +136,7 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
         id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
         classifierDropout = try c.decodeIfPresent(Double.self, forKey: .classifierDropout)
         if let id2label {
-            for index in 0..<id2label.count where id2label[String(index)] == nil {
-                throw ModelError.invalidValue(
-                    field: CodingKeys.id2label.rawValue, value: "\(id2label.keys.sorted())",
-                    reason: "keys must be 0..<\(id2label.count)")
-            }
-            if id2label.isEmpty {
-                throw ModelError.invalidValue(field: CodingKeys.id2label.rawValue, value: "{}", reason: "no labels")
-            }
+            try ClassLabels.validate(id2label, field: CodingKeys.id2label.rawValue)
         }
         if let classifierDropout {
             try ConfigCheck.probability(classifierDropout, CodingKeys.classifierDropout.rawValue)
@@ -179,8 +172,7 @@ public struct ElectraConfig: ModelConfiguration, Equatable {
         try c.encodeIfPresent(classifierDropout, forKey: .classifierDropout)
         if let id2label {
             try c.encode(id2label, forKey: .id2label)
-            let inverse = Dictionary(id2label.map { ($0.value, Int($0.key) ?? 0) }, uniquingKeysWith: { a, _ in a })
-            try c.encode(inverse, forKey: .label2id)
+            try c.encode(ClassLabels.inverse(id2label), forKey: .label2id)
         }
     }
 

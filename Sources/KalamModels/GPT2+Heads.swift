@@ -43,10 +43,8 @@ public final class GPT2ForSequenceClassification: Module, PretrainedModel {
     public func callAsFunction(
         inputIds: IndexTensor, attentionMask: IndexTensor? = nil, labels: IndexTensor? = nil
     ) throws -> ModelOutput {
-        let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: config.nPositions)
-        let mask = try ModelInput.mask(attentionMask, batch: b, length: t)
-        let positions = IndexTensor((0..<t).map { Int32($0) })
-        let hidden = try transformer(inputIds, positions: positions, keyMask: mask, cache: nil)  // [B, T, C]
+        let hidden = try transformer.hiddenStates(inputIds: inputIds, attentionMask: attentionMask)  // [B, T, C]
+        let (b, t) = (inputIds.shape[0], inputIds.shape[1])
         let maskValues = attentionMask?.values
         let last = (0..<b).map { row -> Int in
             guard let maskValues else { return row * t + t - 1 }

@@ -102,14 +102,43 @@ public final class GPT2Model: Module {
     @Child(key: "h") public var h: [GPT2Block]
     @Child(key: "ln_f") var lnF: LayerNorm
 
+    /// The vocabulary size and the position count, for checking inputs.
+    let vocabSize: Int
+    let positionCount: Int
+
     init(config c: GPT2Config, source: RandomSource, rng: inout KalamRandom) {
         let std = Float(c.initializerRange)
+        (vocabSize, positionCount) = (c.vocabSize, c.nPositions)
         super.init()
         _wte.wrappedValue = Embedding(c.vocabSize, c.nEmbd, initializer: .normal(std: std), rng: &rng)
         _wpe.wrappedValue = Embedding(c.nPositions, c.nEmbd, initializer: .normal(std: std), rng: &rng)
         _drop.wrappedValue = Dropout(Float(c.embdPdrop), source: source)
         _h.wrappedValue = (0..<c.nLayer).map { _ in GPT2Block(config: c, source: source, rng: &rng) }
         _lnF.wrappedValue = LayerNorm(c.nEmbd, eps: Float(c.layerNormEpsilon))
+    }
+
+    /// The final hidden states `[B, T, C]` for `inputIds` `[B, T]`, the inputs checked: every head
+    /// (language model, classification) and generation read GPT-2 through this one forward.
+    ///
+    /// - Parameters:
+    ///   - attentionMask: `[B, Tpast + T]`, 1 for real tokens.
+    ///   - positionIds: `[B, T]`; by default `Tpast..<Tpast + T` for every row.
+    ///   - cache: the keys and values of the `Tpast` positions before these (decoding); it is extended.
+    public func hiddenStates(
+        inputIds: IndexTensor, attentionMask: IndexTensor? = nil, positionIds: IndexTensor? = nil,
+        cache: KVCache? = nil
+    ) throws -> Tensor {
+        let past = cache?.length ?? 0
+        let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: vocabSize, maxLength: positionCount - past)
+        let mask = try ModelInput.mask(attentionMask, batch: b, length: past + t)
+        let positions: IndexTensor
+        if let positionIds {
+            try ModelInput.checkPositions(positionIds, shape: [b, t], count: positionCount)
+            positions = positionIds
+        } else {
+            positions = IndexTensor((past..<(past + t)).map { Int32($0) })  // [T]
+        }
+        return try self(inputIds, positions: positions, keyMask: mask, cache: cache)
     }
 
     /// ids `[B, T]` and positions (`[T]` or `[B, T]`, already checked), `keyMask` `[B, Tpast + T]` →
@@ -178,17 +207,8 @@ public final class GPT2LMHeadModel: Module, PretrainedModel {
         inputIds: IndexTensor, attentionMask: IndexTensor? = nil, positionIds: IndexTensor? = nil,
         cache: KVCache? = nil
     ) throws -> Tensor {
-        let past = cache?.length ?? 0
-        let (b, t) = try ModelInput.checkIDs(inputIds, vocabSize: config.vocabSize, maxLength: config.nPositions - past)
-        let mask = try ModelInput.mask(attentionMask, batch: b, length: past + t)
-        let positions: IndexTensor
-        if let positionIds {
-            try ModelInput.checkPositions(positionIds, shape: [b, t], count: config.nPositions)
-            positions = positionIds
-        } else {
-            positions = IndexTensor((past..<(past + t)).map { Int32($0) })  // [T]
-        }
-        return try transformer(inputIds, positions: positions, keyMask: mask, cache: cache)
+        try transformer.hiddenStates(
+            inputIds: inputIds, attentionMask: attentionMask, positionIds: positionIds, cache: cache)
     }
 
     /// Next-token logits `[..., V]` of hidden states `[..., C]`.

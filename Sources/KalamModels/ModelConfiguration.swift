@@ -154,6 +154,34 @@ extension KeyedDecodingContainer {
 }
 
 /// Validation helpers shared by the configurations.
+/// Class labels as `config.json` keeps them: `id2label` maps a class index, written as a string, to its
+/// name. Shared by every family's configuration.
+enum ClassLabels {
+    /// `id2label` for `names` in order.
+    static func map(_ names: [String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), $0.element) })
+    }
+
+    /// The names of classes `0..<count` (`LABEL_<i>` where `id2label` has none).
+    static func names(_ id2label: [String: String]?, count: Int) -> [String] {
+        (0..<count).map { id2label?[String($0)] ?? "LABEL_\($0)" }
+    }
+
+    /// `label2id`: each name's index.
+    static func inverse(_ id2label: [String: String]) -> [String: Int] {
+        Dictionary(id2label.compactMap { key, name in Int(key).map { (name, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Throws unless the keys are exactly `0..<count` and there is at least one.
+    static func validate(_ id2label: [String: String], field: String) throws {
+        for index in 0..<id2label.count where id2label[String(index)] == nil {
+            throw ModelError.invalidValue(
+                field: field, value: "\(id2label.keys.sorted())", reason: "keys must be 0..<\(id2label.count)")
+        }
+        if id2label.isEmpty { throw ModelError.invalidValue(field: field, value: "{}", reason: "no labels") }
+    }
+}
+
 enum ConfigCheck {
     /// Throws unless `value > 0`.
     static func positive(_ value: Int, _ field: String) throws {

@@ -126,19 +126,24 @@ extension PretrainedModel {
             throw ModelError.fileNotFound(path: directory.appendingPathComponent("config.json").path)
         }
         try saveParameters(to: directory.appendingPathComponent("model.safetensors"))
-        if let source = tokenizerFrom {
-            for name in [
-                "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
-                "vocab.json", "merges.txt", "spiece.model",
-            ] {
-                let from = source.appendingPathComponent(name), to = directory.appendingPathComponent(name)
-                guard fm.fileExists(atPath: from.path), from.standardizedFileURL != to.standardizedFileURL else {
-                    continue
-                }
-                let data = try Data(contentsOf: from)
-                try data.write(to: to, options: .atomic)
-            }
-        }
+        if let source = tokenizerFrom { try copyTokenizerFiles(from: source, to: directory) }
+    }
+}
+
+/// The tokenizer files a model folder may carry.
+let tokenizerFileNames = [
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt",
+    "spiece.model",
+]
+
+/// Copies the tokenizer files of folder `source` that exist into `directory` (each written atomically);
+/// a folder copied onto itself is left alone.
+public func copyTokenizerFiles(from source: URL, to directory: URL) throws {
+    for name in tokenizerFileNames {
+        let from = source.appendingPathComponent(name), to = directory.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: from.path), from.standardizedFileURL != to.standardizedFileURL
+        else { continue }
+        try Data(contentsOf: from).write(to: to, options: .atomic)
     }
 }
 

@@ -44,12 +44,7 @@ public final class SentenceEmbedder {
     /// The token ids the model reads for `text`: the tokenizer's, without padding, truncated to
     /// ``maxSequenceLength`` with the last (separator) token kept.
     public func tokenIDs(_ text: String) -> [Int] {
-        let encoding = tokenizer.encode(text)
-        var ids = zip(encoding.ids, encoding.attentionMask).filter { $0.1 == 1 }.map(\.0)
-        if ids.count > maxSequenceLength, let last = ids.last {
-            ids = Array(ids.prefix(maxSequenceLength - 1)) + [last]
-        }
-        return ids
+        tokenizer.encode(text).realIds(truncatedTo: maxSequenceLength)
     }
 
     /// One embedding per text, in order. Texts are encoded in batches padded to their longest member.

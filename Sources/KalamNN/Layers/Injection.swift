@@ -101,4 +101,17 @@ extension Module {
         }
         return merged
     }
+
+    /// Merges every LoRA update into its base weight and puts a plain `Linear` (the same tensors) back in
+    /// each wrapper's place, so the module has its original keys again (PEFT's `merge_and_unload`).
+    /// - Returns: the number of layers unloaded.
+    @discardableResult
+    public func mergeAndUnloadLoRA() throws -> Int {
+        let layers = namedModules().compactMap { key, module in (module as? LoRALinear).map { (key, $0) } }
+        for (key, layer) in layers {
+            try layer.merge()
+            try replace(key, with: Linear(weight: layer.weight, bias: layer.bias))
+        }
+        return layers.count
+    }
 }

@@ -135,3 +135,13 @@ public struct Encoding: Equatable, Sendable {
         grow(&sequenceIds, nil)
     }
 }
+
+extension Encoding {
+    /// The ids of the real (unpadded) tokens, cut to `maxLength` with the last token kept (so a final
+    /// separator such as `[SEP]` survives truncation), as a model reads one sequence.
+    public func realIds(truncatedTo maxLength: Int) -> [Int] {
+        var ids = zip(self.ids, attentionMask).filter { $0.1 == 1 }.map(\.0)
+        if ids.count > maxLength, let last = ids.last { ids = Array(ids.prefix(max(0, maxLength - 1))) + [last] }
+        return ids
+    }
+}

@@ -85,16 +85,6 @@ public struct ExampleBatches: BatchSource {
             indices: indices)
     }
 
-    /// The batches of `examples` in their order, for evaluation.
-    public static func sequential(_ examples: [ClassificationExample], batchSize: Int, padTokenId: Int32) -> [Batch] {
-        stride(from: 0, to: examples.count, by: max(1, batchSize)).map { start in
-            let indices = Array(start..<min(start + max(1, batchSize), examples.count))
-            return Batch(
-                rows: indices.map { examples[$0].ids }, labels: indices.map { examples[$0].label },
-                padTokenId: padTokenId, indices: indices)
-        }
-    }
-
     public mutating func nextBatch() throws -> Batch {
         let start = batch * batchSize
         let result = makeBatch(Array(order[start..<min(start + batchSize, rows.count)]))
@@ -223,23 +213,32 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
         var result: [(predicted: Int, logits: [Float])] = []
         var total = 0.0
         try Tensor.withoutGrad {
-            for batch in ExampleBatches.sequential(examples, batchSize: batchSize, padTokenId: padTokenId) {
+            guard !examples.isEmpty else { return }
+            let source = try ExampleBatches(
+                examples: examples, batchSize: max(1, batchSize), seed: 0, padTokenId: padTokenId)
+            for batch in source.sequentialBatches() {
                 let logits = try objective.logits(batch)
                 let k = logits.shape[1]
                 guard k >= 1 else { throw FineTuningError.tooFewClasses(found: model.labelNames) }
                 let values = logits.scalars
                 for row in 0..<batch.batchSize {
                     let slice = Array(values[(row * k)..<((row + 1) * k)])
-                    var best = 0
-                    for c in 1..<k where slice[c] > slice[best] { best = c }
-                    let top = slice.max()!
-                    let logSum =
-                        Double(top) + Foundation.log(slice.reduce(0.0) { $0 + Foundation.exp(Double($1 - top)) })
-                    total += logSum - Double(slice[Int(batch.labels[row])])
+                    let (best, loss) = scoreRow(slice[...], target: Int(batch.labels[row]))
+                    total += loss
                     result.append((best, slice))
                 }
             }
         }
         return (result, examples.isEmpty ? .nan : total / Double(examples.count))
     }
+}
+
+/// The arg-max class of a row of logits and its cross-entropy against `target`
+/// (`logsumexp(row) − row[target]`, computed stably).
+func scoreRow(_ row: ArraySlice<Float>, target: Int) -> (best: Int, loss: Double) {
+    var best = row.startIndex
+    for c in row.indices where row[c] > row[best] { best = c }
+    let top = Double(row[best])
+    let logSum = top + Foundation.log(row.reduce(0.0) { $0 + Foundation.exp(Double($1) - top) })
+    return (best - row.startIndex, logSum - Double(row[row.startIndex + target]))
 }

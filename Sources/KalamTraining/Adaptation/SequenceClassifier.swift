@@ -71,20 +71,12 @@ extension BertForSequenceClassification: SequenceClassifier {
 }
 
 extension BertConfig {
-    /// The attention-output and feed-forward-output projections of every layer, where Houlsby adapters go.
-    static func adapterSites(layers: Int) -> [String] {
+    /// The attention-output and feed-forward-output projections of every layer of a BERT-style encoder
+    /// under `prefix` (`bert.`, `electra.`), where Houlsby adapters go.
+    static func adapterSites(prefix: String = "bert.", layers: Int) -> [String] {
         (0..<layers).flatMap {
-            ["bert.encoder.layer.\($0).attention.output.dense", "bert.encoder.layer.\($0).output.dense"]
+            ["\(prefix)encoder.layer.\($0).attention.output.dense", "\(prefix)encoder.layer.\($0).output.dense"]
         }
-    }
-
-    /// The label names by class index, from `id2label` (`LABEL_<i>` where an index is missing).
-    public var labelNames: [String] { (0..<numLabels).map { id2label[String($0)] ?? "LABEL_\($0)" } }
-
-    /// `id2label` and `label2id` (and so `num_labels`) set to `names`, in order.
-    public mutating func setLabels(_ names: [String]) {
-        id2label = Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), $0.element) })
-        label2id = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
     }
 }
 
@@ -130,6 +122,6 @@ extension ElectraForSequenceClassification: SequenceClassifier {
     public var peftModulesToSave: [String] { ["classifier"] }
 
     public var adapterSites: [String] {
-        BertConfig.adapterSites(layers: config.numHiddenLayers).map { "electra." + $0.dropFirst("bert.".count) }
+        BertConfig.adapterSites(prefix: "electra.", layers: config.numHiddenLayers)
     }
 }

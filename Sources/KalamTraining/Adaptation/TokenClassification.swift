@@ -46,7 +46,7 @@ public enum UPOSTask {
             let real = encoding.attentionMask.indices.filter { encoding.attentionMask[$0] == 1 }
             let spans = real.map { (start: encoding.offsets[$0].start, end: encoding.offsets[$0].end) }
             let owners = SubwordAlignment.wordIndices(words: words, tokens: spans)
-            var ids = real.map { Int32(encoding.ids[$0]) }
+            var ids = real.map { Int32(truncatingIfNeeded: encoding.ids[$0]) }
             var tags = [Int32](repeating: -100, count: ids.count)
             var previous: Int? = nil
             for (k, owner) in owners.enumerated() {
@@ -104,11 +104,13 @@ extension ClassificationMetrics {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        let source = try ExampleBatches(tokenExamples: examples, batchSize: batchSize, seed: 0, padTokenId: padTokenId)
         var labels: [Int] = [], predictions: [Int] = []
         var total = 0.0
         let classes = model.labelNames.count
         try Tensor.withoutGrad {
+            guard !examples.isEmpty else { return }
+            let source = try ExampleBatches(
+                tokenExamples: examples, batchSize: max(1, batchSize), seed: 0, padTokenId: padTokenId)
             for batch in source.sequentialBatches() {
                 let shape = [batch.batchSize, batch.contextLength]
                 let logits = try model.tokenLogits(
@@ -117,11 +119,8 @@ extension ClassificationMetrics {
                 ).scalars
                 for (position, target) in batch.targets.enumerated() where target != Batch.ignoreIndex {
                     let row = logits[(position * classes)..<((position + 1) * classes)]
-                    let best = row.indices.max { row[$0] < row[$1] }! - position * classes
-                    let top = row.max()!
-                    total +=
-                        Double(top) + Foundation.log(row.reduce(0.0) { $0 + Foundation.exp(Double($1 - top)) })
-                        - Double(row[position * classes + Int(target)])
+                    let (best, loss) = scoreRow(row, target: Int(target))
+                    total += loss
                     labels.append(Int(target))
                     predictions.append(best)
                 }

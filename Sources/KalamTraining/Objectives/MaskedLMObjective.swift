@@ -73,9 +73,7 @@ public struct MaskedLMObjective: TrainingObjective {
     /// The loss of already masked `inputs` against `labels` (both `[B, T]` row-major).
     public func loss(inputs: [Int32], labels: [Int32], batch: Batch) throws -> ObjectiveLoss {
         let shape = [batch.batchSize, batch.contextLength]
-        let attention = (0..<batch.batchSize).flatMap { row in
-            (0..<batch.contextLength).map { Int32($0 < Int(batch.lengths[row]) ? 1 : 0) }
-        }
+        let attention = batch.attentionMask
         let out = try model(
             inputIds: IndexTensor(inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape),
             labels: IndexTensor(labels, shape: shape))

@@ -40,9 +40,7 @@ public enum ObjectiveMeasures {
                 let count = labels.reduce(0) { $0 + ($1 == Batch.ignoreIndex ? 0 : 1) }
                 guard count > 0 else { continue }
                 let shape = [batch.batchSize, batch.contextLength]
-                let attention = (0..<batch.batchSize).flatMap { row in
-                    (0..<batch.contextLength).map { Int32($0 < Int(batch.lengths[row]) ? 1 : 0) }
-                }
+                let attention = batch.attentionMask
                 let out = try model(
                     inputIds: IndexTensor(inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape),
                     labels: IndexTensor(labels, shape: shape))
@@ -113,9 +111,7 @@ public enum ObjectiveMeasures {
                     eligible += sequence.words.map { $0 >= 0 }
                 }
                 let shape = [batch.batchSize, batch.contextLength]
-                let attention = (0..<batch.batchSize).flatMap { row in
-                    (0..<batch.contextLength).map { Int32($0 < Int(batch.lengths[row]) ? 1 : 0) }
-                }
+                let attention = batch.attentionMask
                 let logits = try discriminator(
                     inputIds: IndexTensor(inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape)
                 ).logits.scalars  // [B, T]

@@ -98,9 +98,7 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
             labels += masked.labels
         }
         let shape = [batch.batchSize, batch.contextLength]
-        let attentionValues = (0..<batch.batchSize).flatMap { row in
-            (0..<batch.contextLength).map { Int32($0 < Int(batch.lengths[row]) ? 1 : 0) }
-        }
+        let attentionValues = batch.attentionMask
         let attention = try IndexTensor(attentionValues, shape: shape)
         let generated = try model.generator(
             inputIds: IndexTensor(inputs, shape: shape), attentionMask: attention,
