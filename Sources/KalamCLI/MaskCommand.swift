@@ -18,7 +18,7 @@ public struct MaskCommand: ParsableCommand {
         commandName: "mask",
         abstract: "Show the MLM masking or T5 span corruption of text from standard input.",
         discussion: """
-            Example: echo "In the beginning God created the heaven and the earth." | \
+            Example: echo "The morning train left the small station ten minutes late." | \
             kalam mask --tokenizer runs/bert/tokenizer.json --masking whole-word --mask-rate 0.4 --seed 1 --json
             """
     )
