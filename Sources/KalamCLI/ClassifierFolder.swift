@@ -27,7 +27,46 @@ struct ClassifierFolder {
             let labelled = directory.appendingPathComponent("config.json")
             let hasLabels = FileManager.default.fileExists(atPath: labelled.path)
             let weights = base.appendingPathComponent("model.safetensors")
-            if try Self.modelType(of: base) == "electra" {
+            tokenizer = try Self.tokenizer(in: [directory, base])
+            let baseType = try Self.modelType(of: base)
+            if baseType == "t5" {
+                var config = try T5Config.load(from: base)
+                if hasLabels {
+                    let saved = try T5Config.load(from: labelled)
+                    try Self.checkSameBase(
+                        [
+                            ("vocab_size", saved.vocabSize, config.vocabSize), ("d_model", saved.dModel, config.dModel),
+                            ("num_layers", saved.numLayers, config.numLayers),
+                            ("num_decoder_layers", saved.decoderLayers, config.decoderLayers),
+                        ], base: base.path)
+                    config.setLabels(saved.labelNames)
+                }
+                let t5 = try T5ForConditionalGeneration(config: config, seed: 0)
+                try t5.loadWeights(from: weights)
+                try AdapterFolder.apply(directory, to: t5, source: t5.randomSource)
+                try Self.setTargets(t5, tokenizer: tokenizer)
+                (model, maxLength) = (t5, requested)
+                padTokenId = Int32(config.padTokenId)
+                endOfText = Int32(config.eosTokenId ?? 1)
+            } else if baseType == "gpt2" {
+                var config = try GPT2Config.load(from: base)
+                if hasLabels {
+                    let saved = try GPT2Config.load(from: labelled)
+                    try Self.checkSameBase(
+                        [
+                            ("vocab_size", saved.vocabSize, config.vocabSize), ("n_embd", saved.nEmbd, config.nEmbd),
+                            ("n_layer", saved.nLayer, config.nLayer),
+                        ], base: base.path)
+                    config.setLabels(saved.labelNames)
+                    config.padTokenId = saved.padTokenId ?? config.padTokenId
+                }
+                if config.padTokenId == nil { config.padTokenId = config.eosTokenId ?? 0 }
+                let gpt2 = try GPT2ForSequenceClassification(config: config, seed: 0)
+                try gpt2.loadWeights(from: weights, newHead: true)
+                try AdapterFolder.apply(directory, to: gpt2, source: gpt2.randomSource)
+                (model, maxLength) = (gpt2, min(requested, config.nPositions))
+                padTokenId = Int32(config.padTokenId ?? 0)
+            } else if baseType == "electra" {
                 var config = try ElectraConfig.load(from: base)
                 if hasLabels {
                     let saved = try ElectraConfig.load(from: labelled)
@@ -57,9 +96,15 @@ struct ClassifierFolder {
                 (model, maxLength) = (bert, min(requested, config.maxPositionEmbeddings))
                 padTokenId = Int32(config.padTokenId ?? 0)
             }
-            tokenizer = try Self.tokenizer(in: [directory, base])
         } else {
+            tokenizer = try Self.tokenizer(in: [directory])
             switch try Self.modelType(of: directory) {
+            case "t5":
+                let t5 = try T5ForConditionalGeneration.load(from: directory)
+                try Self.setTargets(t5, tokenizer: tokenizer)
+                (model, maxLength) = (t5, requested)
+                padTokenId = Int32(t5.config.padTokenId)
+                endOfText = Int32(t5.config.eosTokenId ?? 1)
             case "electra":
                 let electra = try ElectraForSequenceClassification.load(from: directory)
                 (model, maxLength) = (electra, min(requested, electra.config.maxPositionEmbeddings))
@@ -73,8 +118,15 @@ struct ClassifierFolder {
                 (model, maxLength) = (bert, min(requested, bert.config.maxPositionEmbeddings))
                 padTokenId = Int32(bert.config.padTokenId ?? 0)
             }
-            tokenizer = try Self.tokenizer(in: [directory])
         }
+    }
+
+    /// A text-to-text classifier's targets: its `id2label` names through the folder's tokenizer.
+    static func setTargets(_ t5: T5ForConditionalGeneration, tokenizer: PipelineTokenizer) throws {
+        guard t5.labelNames.count >= 2 else { throw FineTuningError.tooFewClasses(found: t5.labelNames) }
+        t5.labelTargets = try TextToText.labelTargets(
+            names: t5.labelNames, eosTokenId: Int32(t5.config.eosTokenId ?? 1)
+        ) { tokenizer.encodeIds($0).map { Int32(truncatingIfNeeded: $0) } }
     }
 
     /// The `model_type` of a folder's `config.json` (nil when it has none).
@@ -90,15 +142,27 @@ struct ClassifierFolder {
         return type
     }
 
-    /// The ids the model reads for `text`: the tokenizer's with special tokens, truncated to
-    /// `maxLength` keeping the final separator.
-    static func encoder(_ tokenizer: PipelineTokenizer, maxLength: Int) -> (String) -> [Int32] {
-        { text in tokenizer.encode(text).realIds(truncatedTo: maxLength).map { Int32(truncatingIfNeeded: $0) } }
+    /// The ids the model reads for `text`: the tokenizer's with special tokens, `endingWith` appended
+    /// when given and not already last (T5's `</s>`, which a tokenizer without a post-processor leaves
+    /// out), truncated to `maxLength` keeping the final token.
+    static func encoder(
+        _ tokenizer: PipelineTokenizer, maxLength: Int, endingWith end: Int32? = nil
+    ) -> (String) ->
+        [Int32]
+    {
+        { text in
+            var ids = tokenizer.encode(text).realIds(truncatedTo: Int.max).map { Int32(truncatingIfNeeded: $0) }
+            if let end, ids.last != end { ids.append(end) }
+            if ids.count > maxLength, let last = ids.last { ids = Array(ids.prefix(max(0, maxLength - 1))) + [last] }
+            return ids
+        }
     }
 
-    var encode: (String) -> [Int32] { Self.encoder(tokenizer, maxLength: maxLength) }
+    var encode: (String) -> [Int32] { Self.encoder(tokenizer, maxLength: maxLength, endingWith: endOfText) }
 
     let padTokenId: Int32
+    /// The id every input ends with (T5's `</s>`), or nil.
+    private(set) var endOfText: Int32?
 
     static func resolve(_ path: String, relativeTo directory: URL) -> URL {
         let direct = URL(fileURLWithPath: path)

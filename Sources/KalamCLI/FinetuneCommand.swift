@@ -91,8 +91,10 @@ public struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("lora-dropout"), help: "LoRA dropout.")
     var loraDropout: Float = 0.1
 
-    @Option(name: .customLong("lora-targets"), help: "Comma-separated module names LoRA wraps.")
-    var loraTargets: String = "query,value"
+    @Option(
+        name: .customLong("lora-targets"),
+        help: "Comma-separated module names LoRA wraps (default: query,value; q,v for T5; PEFT's defaults).")
+    var loraTargets: String?
 
     @Flag(help: "With --mode lora, write the merged full model instead of the adapter.")
     var merge = false
@@ -126,7 +128,7 @@ public struct FinetuneCommand: ParsableCommand {
         settings.gradualUnfreezing = gradualUnfreezing
         settings.lora = LoRASettings(
             rank: 8, alpha: loraAlpha, dropout: loraDropout,
-            targets: loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            targets: loraTargets?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
         guard maxLength >= 2 else {
             throw TrainingError.invalidOption(name: "--max-length", value: "\(maxLength)", reason: "must be at least 2")
         }
@@ -155,10 +157,12 @@ public struct FinetuneCommand: ParsableCommand {
         for (label, count) in split.leftOut.sorted(by: { $0.key < $1.key }) {
             print("left out class '\(label)': \(count) example\(count == 1 ? "" : "s"), too few for the split")
         }
-        let made = try makeClassifier(modelURL, labels: split.labels)
-        let classifier = made.model
         let tokenizer = try ClassifierFolder.tokenizer(in: [modelURL])
-        let encode = ClassifierFolder.encoder(tokenizer, maxLength: min(maxLength, made.positions))
+        let made = try makeClassifier(modelURL, labels: split.labels, tokenizer: tokenizer)
+        let classifier = made.model
+        if settings.lora.targets.isEmpty { settings.lora.targets = classifier.defaultLoRATargets }
+        let encode = ClassifierFolder.encoder(
+            tokenizer, maxLength: min(maxLength, made.positions), endingWith: made.endOfText)
         if let trainExamples, trainExamples < split.labels.count {
             throw TrainingError.invalidOption(
                 name: "--train-examples", value: "\(trainExamples)",
@@ -208,16 +212,33 @@ public struct FinetuneCommand: ParsableCommand {
         }
     }
 
-    /// The sequence classifier of `--model`'s family (`model_type` bert, electra or gpt2) with `labels`, its
-    /// position count, padding id, and how it is written.
+    /// The sequence classifier of `--model`'s family (`model_type` bert, electra, gpt2 or t5) with `labels`,
+    /// its position count, padding id, the id every input must end with (T5's `</s>`), and how it is written.
     func makeClassifier(
-        _ modelURL: URL, labels: [String]
+        _ modelURL: URL, labels: [String], tokenizer: PipelineTokenizer
     ) throws -> (
-        model: SequenceClassifier, positions: Int, padId: Int32,
+        model: SequenceClassifier, positions: Int, padId: Int32, endOfText: Int32?,
         write: (AdaptationMode, FineTuningSettings, URL) throws -> Void
     ) {
         let weights = modelURL.appendingPathComponent("model.safetensors")
         let family = try ClassifierFolder.modelType(of: modelURL)
+        if family == "t5" {
+            var config = try T5Config.load(from: modelURL)
+            config.setLabels(labels)
+            let model = try T5ForConditionalGeneration(config: config, seed: seed)
+            if self.`init` == .pretrained { try model.loadWeights(from: weights) }
+            let eos = Int32(config.eosTokenId ?? 1)
+            model.labelTargets = try TextToText.labelTargets(names: labels, eosTokenId: eos) {
+                tokenizer.encodeIds($0).map { Int32(truncatingIfNeeded: $0) }
+            }
+            return (
+                model, Int.max, Int32(config.padTokenId), eos,
+                {
+                    try self.write(
+                        model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL, taskType: "SEQ_2_SEQ_LM")
+                }
+            )
+        }
         if family == "gpt2" {
             var config = try GPT2Config.load(from: modelURL)
             config.setLabels(labels)
@@ -225,7 +246,7 @@ public struct FinetuneCommand: ParsableCommand {
             let model = try GPT2ForSequenceClassification(config: config, seed: seed)
             if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
             return (
-                model, config.nPositions, Int32(config.padTokenId ?? 0),
+                model, config.nPositions, Int32(config.padTokenId ?? 0), nil,
                 { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
             )
         }
@@ -235,7 +256,7 @@ public struct FinetuneCommand: ParsableCommand {
             let model = try ElectraForSequenceClassification(config: config, seed: seed)
             if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
             return (
-                model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0),
+                model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0), nil,
                 { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
             )
         }
@@ -244,7 +265,7 @@ public struct FinetuneCommand: ParsableCommand {
         let model = try BertForSequenceClassification(config: config, seed: seed)
         if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
         return (
-            model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0),
+            model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0), nil,
             { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
         )
     }

@@ -41,8 +41,12 @@ public struct AdapterConfig: Sendable, Equatable {
     public var modulesToSave: [String]
     /// `base_model_name_or_path`: the base folder as it was given.
     public var baseModelNameOrPath: String?
-    /// `task_type` (`SEQ_CLS`, `TOKEN_CLS`).
+    /// `task_type` (`SEQ_CLS`, `TOKEN_CLS`, `SEQ_2_SEQ_LM`).
     public var taskType: String?
+    /// `fan_in_fan_out`: the wrapped layers store their weight `[in, out]` (GPT-2's `Conv1D`). Kalam reads
+    /// the layout from the layer itself, as PEFT corrects the flag by layer type; it is written true when
+    /// a wrapped layer is a `Conv1D`.
+    public var fanInFanOut = false
 
     /// A LoRA adapter configuration.
     public init(
@@ -161,9 +165,7 @@ public struct AdapterConfig: Sendable, Equatable {
             if case .string? = values["target_modules"] {
                 throw AdapterError.unsupported(field: "target_modules", value: "a regular expression")
             }
-            for key in ["use_dora", "fan_in_fan_out"] where try flag(key) {
-                throw AdapterError.unsupported(field: key, value: "true")
-            }
+            if try flag("use_dora") { throw AdapterError.unsupported(field: "use_dora", value: "true") }
             if let bias = try string("bias"), bias != "none" {
                 throw AdapterError.unsupported(field: "bias", value: bias)
             }
@@ -173,6 +175,7 @@ public struct AdapterConfig: Sendable, Equatable {
                 rankStabilized: try flag("use_rslora"))
             config = AdapterConfig(
                 lora: settings, modulesToSave: modules, baseModelNameOrPath: base, taskType: try string("task_type"))
+            config.fanInFanOut = try flag("fan_in_fan_out")
         case bottleneckType:
             guard let size = try integer("adapter_size"), (1...65_536).contains(size) else {
                 throw fail("\"adapter_size\" is missing or out of range")
@@ -201,7 +204,7 @@ public struct AdapterConfig: Sendable, Equatable {
             object["lora_dropout"] = Double(lora.dropout)
             object["target_modules"] = lora.targets.sorted()
             object["bias"] = "none"
-            object["fan_in_fan_out"] = false
+            object["fan_in_fan_out"] = fanInFanOut
             object["init_lora_weights"] = true
             object["use_rslora"] = lora.rankStabilized
             object["use_dora"] = false
@@ -241,6 +244,10 @@ public enum AdapterFolder {
     /// Writes `adapter_config.json` and `adapter_model.safetensors` into `directory` (each atomically).
     public static func save(_ model: Module, config: AdapterConfig, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = config
+        if config.peftType == AdapterConfig.loraType {
+            config.fanInFanOut = model.namedModules().contains { $0.module is LoRAConv1D }
+        }
         let keys = Set(savedKeys(model, config))
         let tensors = model.namedParameters().filter { keys.contains($0.key) }.map {
             SafeTensors.TensorData.float32(name: keyPrefix + $0.key, shape: $0.tensor.shape, values: $0.tensor.scalars)

@@ -285,6 +285,11 @@ public final class T5ForConditionalGeneration: Module, PretrainedModel {
     /// `[V, d]` for an untied head (T5 v1.1).
     @Child(key: "lm_head") public var lmHead: Linear?
 
+    /// Text-to-text classification: the token ids of each class's target text (its name from
+    /// `id2label`, tokenized, `</s>` last), by class index. Empty until a classifier sets them; they come
+    /// from the tokenizer, which the model does not hold.
+    public var labelTargets: [[Int32]] = []
+
     /// The stacks' `embed_tokens` (and the tied head) are `shared.weight`.
     public override var tiedKeyAliases: [String: String] {
         var aliases = ["encoder.embed_tokens.weight": "shared.weight", "decoder.embed_tokens.weight": "shared.weight"]

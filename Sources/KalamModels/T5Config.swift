@@ -123,6 +123,17 @@ public struct T5Config: ModelConfiguration, Equatable {
     public var tieWordEmbeddings: Bool?
     /// `scale_decoder_outputs` (written by transformers 5); `nil` when absent.
     public var scaleDecoderOutputs: Bool?
+    /// `id2label` (class index as a string key → name) of a text-to-text classifier: each class's name
+    /// is the text the decoder writes for it. Nil when the file has none (then written as read: absent).
+    public var id2label: [String: String]?
+
+    /// The class names by index (empty without `id2label`: a T5 has no classes of its own).
+    public var labelNames: [String] { id2label.map { ClassLabels.names($0, count: $0.count) } ?? [] }
+
+    /// Sets `id2label` (and so `label2id` when written) to `names`, in order.
+    public mutating func setLabels(_ names: [String]) {
+        id2label = ClassLabels.map(names)
+    }
 
     /// The keys written as floats.
     public static let floatKeys: Set<String> = [
@@ -153,6 +164,8 @@ public struct T5Config: ModelConfiguration, Equatable {
         case decoderStartTokenId = "decoder_start_token_id"
         case tieWordEmbeddings = "tie_word_embeddings"
         case scaleDecoderOutputs = "scale_decoder_outputs"
+        case id2label
+        case label2id
     }
 
     /// A configuration with transformers' defaults for every value not given. `v1_1: true` gives
@@ -212,6 +225,7 @@ public struct T5Config: ModelConfiguration, Equatable {
         decoderStartTokenId = try c.decodeIfPresent(Int.self, forKey: .decoderStartTokenId) ?? padTokenId
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings)
         scaleDecoderOutputs = try c.decodeIfPresent(Bool.self, forKey: .scaleDecoderOutputs)
+        id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
         try validate()
     }
 
@@ -240,6 +254,10 @@ public struct T5Config: ModelConfiguration, Equatable {
         try c.encode(decoderStartTokenId, forKey: .decoderStartTokenId)
         try c.encodeIfPresent(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         try c.encodeIfPresent(scaleDecoderOutputs, forKey: .scaleDecoderOutputs)
+        if let id2label {
+            try c.encode(id2label, forKey: .id2label)
+            try c.encode(ClassLabels.inverse(id2label), forKey: .label2id)
+        }
     }
 
     /// Decoder blocks: `num_decoder_layers`, or `num_layers` when unset.
@@ -280,5 +298,6 @@ public struct T5Config: ModelConfiguration, Equatable {
         try ConfigCheck.tokenId(eosTokenId, CodingKeys.eosTokenId.rawValue)
         try ConfigCheck.tokenId(padTokenId, CodingKeys.padTokenId.rawValue)
         try ConfigCheck.tokenId(decoderStartTokenId, CodingKeys.decoderStartTokenId.rawValue)
+        if let id2label { try ClassLabels.validate(id2label, field: CodingKeys.id2label.rawValue) }
     }
 }

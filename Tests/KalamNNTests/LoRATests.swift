@@ -17,6 +17,16 @@ private final class TwoLayers: Module {
     func callAsFunction(_ x: Tensor) throws -> Tensor { try value(query(x)) }
 }
 
+/// A module with GPT-2's `[in, out]` layer.
+private final class FusedProjection: Module {
+    @Child(key: "c_attn") var cAttn: Conv1D
+
+    init(rng: inout KalamRandom) {
+        super.init()
+        _cAttn.wrappedValue = Conv1D(3, 4, initializer: .normal(std: 0.6), rng: &rng)
+    }
+}
+
 @Suite struct LoRATests {
     let source = RandomSource(seed: 5)
 
@@ -115,5 +125,33 @@ private final class TwoLayers: Module {
         #expect(throws: ModuleError.invalidSetting(name: "adapter size", reason: "0 must be at least 1")) {
             try model.injectAdapters(at: ["value"], size: 0, rng: &rng)
         }
+    }
+
+    @Test func loraOnAConv1DAddsTheSameUpdateAsOnTheLinearLayerItTransposes() throws {
+        var rng = KalamRandom(seed: 6)
+        let model = FusedProjection(rng: &rng)
+        let w = model.cAttn.weight.scalars  // [in 3, out 4]
+        let linear = try Linear(
+            weight: Tensor((0..<4).flatMap { o in (0..<3).map { i in w[i * 4 + o] } }, shape: [4, 3]),
+            bias: model.cAttn.bias)
+        var a = KalamRandom(seed: 9), b = KalamRandom(seed: 9)
+        let settings = LoRASettings(rank: 2, alpha: 4, dropout: 0, targets: ["c_attn"])
+        #expect(try model.injectLoRA(settings, source: source, rng: &a) == ["c_attn"])
+        let lora = try #require(model.cAttn as? LoRAConv1D)
+        let reference = LoRALinear(wrapping: linear, rank: 2, alpha: 4, source: source, rng: &b)
+        #expect(lora.loraA.weight.scalars == reference.loraA.weight.scalars)
+        #expect(lora.loraA.weight.shape == [2, 3] && lora.loraB.weight.shape == [4, 2])
+        for i in 0..<8 {
+            (lora.loraB.weight.data[i], reference.loraB.weight.data[i]) = (Float(i) - 3.5, Float(i) - 3.5)
+        }
+        let expected = try reference(input()).scalars
+        let out = try lora(input()).scalars
+        for (u, v) in zip(out, expected) { #expect(abs(u - v) < 1e-5) }
+        #expect(!lora.weight.requiresGrad && lora.loraB.weight.requiresGrad)
+        // Merged and unloaded: a plain Conv1D under the old key giving the same outputs.
+        #expect(try model.mergeAndUnloadLoRA() == 1)
+        #expect(!(model.cAttn is LoRAConv1D))
+        for (u, v) in zip(try model.cAttn(input()).scalars, expected) { #expect(abs(u - v) < 1e-5) }
+        #expect(model.namedParameters().map(\.key) == ["c_attn.weight", "c_attn.bias"])
     }
 }

@@ -430,3 +430,88 @@ enum FineTuneFixtures {
         #expect(report.trainableParameters == 4 * 128 + 272 + 51)
     }
 }
+
+@Suite struct TextToTextClassifierTests {
+    static let folder = FineTuneFixtures.root.appendingPathComponent("t5_text", isDirectory: true)
+
+    static func expected() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+            as! [String: Any]
+    }
+
+    /// The fixture T5 with its label names' targets from its own tokenizer.
+    static func model(fresh seed: UInt64? = nil) throws -> (T5ForConditionalGeneration, PipelineTokenizer) {
+        let tokenizer = try TokenizerJSON.load(folder.appendingPathComponent("tokenizer.json"))
+        let model =
+            try seed.map { try T5ForConditionalGeneration(config: T5Config.load(from: folder), seed: $0) }
+            ?? T5ForConditionalGeneration.load(from: folder)
+        model.labelTargets = try TextToText.labelTargets(names: model.labelNames, eosTokenId: 1) {
+            tokenizer.encodeIds($0).map(Int32.init)
+        }
+        return (model, tokenizer)
+    }
+
+    @Test func scoresEachLabelTextAsTransformersDoes() throws {
+        let e = try Self.expected()
+        let (model, _) = try Self.model()
+        #expect(model.labelNames == ["food", "sport", "weather"])
+        #expect(model.labelTargets == (e["targets"] as! [[Int]]).map { $0.map(Int32.init) })
+        let rows = e["input_ids"] as! [[Int]]
+        let shape = [rows.count, rows[0].count]
+        let ids = try IndexTensor(rows.flatMap { $0.map(Int32.init) }, shape: shape)
+        let mask = try IndexTensor((e["attention_mask"] as! [[Int]]).flatMap { $0.map(Int32.init) }, shape: shape)
+        let scores = try model.classificationLogits(inputIds: ids, attentionMask: mask)
+        #expect(scores.shape == [4, 3])
+        let expected = (e["scores"] as! [[Double]]).flatMap { $0.map(Float.init) }
+        for (u, v) in zip(scores.scalars, expected) { #expect(abs(u - v) < 1e-4, "\(u) vs \(v)") }
+        let loss = try model.classificationLoss(
+            inputIds: ids, attentionMask: mask, labels: (e["gold"] as! [Int]).map(Int32.init))
+        #expect(abs(try loss.item() - Float(e["loss"] as! Double)) < 1e-5)
+    }
+
+    @Test func modesTreatTheDecoderAsTheHead() throws {
+        let (model, _) = try Self.model()
+        let total = model.parameterCount
+        let frozen = try Adaptation.apply(.frozen, to: model, seed: 0)
+        let decoder = model.namedParameters().filter { $0.key.hasPrefix("decoder.") }.reduce(0) { $0 + $1.tensor.count }
+        #expect(frozen.trainableParameters == decoder && decoder < total)
+        let (fresh, _) = try Self.model()
+        let lora = try Adaptation.apply(.lora(rank: 4), to: fresh, lora: LoRASettings(targets: ["q", "v"]), seed: 0)
+        // q and v (32 → 32) of 2 encoder self-attentions and 2 decoder self- and cross-attentions: six
+        // attentions × two projections × (A 4×32 + B 32×4).
+        #expect(lora.wrappedModules.count == 12)
+        #expect(lora.trainableParameters == 12 * 256)
+        #expect(fresh.defaultLoRATargets == ["q", "v"])
+        #expect(model.adapterSites.count == 2 * 2 + 2 * 3)
+    }
+
+    @Test func learnsTheTinyTaskByWritingLabelNames() throws {
+        let split = try ClassificationSplit(ClassificationTask.load(FineTuneFixtures.tsv.path), seed: 0)
+        let (model, tokenizer) = try Self.model(fresh: 3)
+        let encode: (String) -> [Int32] = { tokenizer.encodeIds($0).map(Int32.init) + [1] }
+        let train = try ClassificationExample.encode(split.train, labels: split.labels, source: "train", encode: encode)
+        var settings = FineTuningSettings.defaults(for: .full, seed: 3)
+        (settings.epochs, settings.batchSize, settings.learningRate) = (30, 6, 3e-3)
+        let result = try FineTuning.run(
+            model: model, train: train, validation: [], test: train, settings: settings, padTokenId: 0)
+        #expect(result.test.accuracy == 1, "training accuracy \(result.test.accuracy)")
+        let first = result.losses.prefix(3).reduce(0, +) / 3, last = result.losses.suffix(3).reduce(0, +) / 3
+        #expect(last < first / 4, "loss \(first) → \(last)")
+    }
+
+    @Test func labelsTheModelCannotTellApartAreAnError() throws {
+        #expect(throws: FineTuningError.invalidLabelTargets(reason: "'a' and 'b' give the same tokens [7]")) {
+            try TextToText.labelTargets(names: ["a", "b"], eosTokenId: 1) { _ in [7] }
+        }
+        #expect(throws: FineTuningError.invalidLabelTargets(reason: "'' gives no tokens")) {
+            try TextToText.labelTargets(names: ["x", ""], eosTokenId: 1) { $0.isEmpty ? [] : [5] }
+        }
+        let model = try T5ForConditionalGeneration.load(from: Self.folder)
+        let ids = try IndexTensor([4, 1], shape: [1, 2])
+        #expect(
+            throws: FineTuningError.invalidLabelTargets(
+                reason:
+                    "0 target texts for 3 classes (set labelTargets from the class names with TextToText.labelTargets)")
+        ) { try model.classificationLogits(inputIds: ids, attentionMask: IndexTensor([1, 1], shape: [1, 2])) }
+    }
+}

@@ -35,7 +35,7 @@ public struct LoRASettings: Sendable, Equatable, Codable {
 }
 
 extension Module {
-    /// Puts a ``LoRALinear`` in place of every `Linear` whose key matches `settings` (outside the keys
+    /// Puts a ``LoRALinear`` in place of every `Linear` (a ``LoRAConv1D`` for every `Conv1D`) whose key matches `settings` (outside the keys
     /// starting with a prefix in `excluding`, e.g. a new head), drawing the `A` matrices from `rng` in
     /// key order.
     /// - Returns: the keys of the wrapped layers, in order.
@@ -55,21 +55,29 @@ extension Module {
             throw ModuleError.invalidSetting(name: "LoRA dropout", reason: "\(settings.dropout) must be in [0, 1)")
         }
         let targets = namedModules().filter { key, module in
-            !key.isEmpty && module is Linear && !(module is LoRALinear) && settings.matches(key)
+            !key.isEmpty && (module is Linear || module is Conv1D) && !(module is LoRALayer) && settings.matches(key)
                 && !excluding.contains { key.hasPrefix($0) }
         }
         guard !targets.isEmpty else { throw ModuleError.noMatchingModule(settings.targets.joined(separator: ", ")) }
         for (key, module) in targets {
-            guard let base = module as? Linear else { continue }
-            guard settings.rank <= min(base.weight.shape[0], base.weight.shape[1]) else {
+            let shape = (module as? Linear)?.weight.shape ?? (module as? Conv1D)?.weight.shape ?? []
+            guard settings.rank <= shape.min() ?? 0 else {
                 throw ModuleError.invalidSetting(
-                    name: "LoRA rank", reason: "\(settings.rank) exceeds the size of \(key) \(base.weight.shape)")
+                    name: "LoRA rank", reason: "\(settings.rank) exceeds the size of \(key) \(shape)")
             }
-            try replace(
-                key,
-                with: LoRALinear(
-                    wrapping: base, rank: settings.rank, alpha: settings.alpha, dropout: settings.dropout,
-                    rankStabilized: settings.rankStabilized, source: source, rng: &rng))
+            if let base = module as? Linear {
+                try replace(
+                    key,
+                    with: LoRALinear(
+                        wrapping: base, rank: settings.rank, alpha: settings.alpha, dropout: settings.dropout,
+                        rankStabilized: settings.rankStabilized, source: source, rng: &rng))
+            } else if let base = module as? Conv1D {
+                try replace(
+                    key,
+                    with: LoRAConv1D(
+                        wrapping: base, rank: settings.rank, alpha: settings.alpha, dropout: settings.dropout,
+                        rankStabilized: settings.rankStabilized, source: source, rng: &rng))
+            }
         }
         return targets.map(\.key)
     }
@@ -95,7 +103,7 @@ extension Module {
     @discardableResult
     public func mergeLoRA() throws -> Int {
         var merged = 0
-        for case let (_, layer as LoRALinear) in namedModules() where !layer.isMerged {
+        for case let (_, layer as LoRALayer) in namedModules() where !layer.isMerged {
             try layer.merge()
             merged += 1
         }
@@ -107,10 +115,10 @@ extension Module {
     /// - Returns: the number of layers unloaded.
     @discardableResult
     public func mergeAndUnloadLoRA() throws -> Int {
-        let layers = namedModules().compactMap { key, module in (module as? LoRALinear).map { (key, $0) } }
+        let layers = namedModules().compactMap { key, module in (module as? LoRALayer).map { (key, $0) } }
         for (key, layer) in layers {
             try layer.merge()
-            try replace(key, with: Linear(weight: layer.weight, bias: layer.bias))
+            try replace(key, with: layer.unloaded())
         }
         return layers.count
     }

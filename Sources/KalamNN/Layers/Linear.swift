@@ -52,6 +52,13 @@ open class Conv1D: Module {
         super.init()
     }
 
+    /// A layer over existing tensors (`weight` `[in, out]`, `bias` `[out]`).
+    public init(weight: Tensor, bias: Tensor) {
+        self.weight = weight
+        self.bias = bias
+        super.init()
+    }
+
     /// `[..., in]` → `[..., out]`.
     open func callAsFunction(_ x: Tensor) throws -> Tensor {
         try conv1D(x, weight: weight, bias: bias)

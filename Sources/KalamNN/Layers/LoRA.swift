@@ -8,7 +8,7 @@ import KalamCore
 /// the base weights stay bit-identical while `lora_A.weight` and `lora_B.weight` train. The keys and
 /// the initialisation are PEFT's: `A` Kaiming-uniform with `a = √5` (uniform in `±1/√in`), `B` zero,
 /// so the layer starts as the base layer exactly.
-public final class LoRALinear: Linear {
+public final class LoRALinear: Linear, LoRALayer {
     /// `[r, in]`.
     @Child(key: "lora_A") public var loraA: Linear
     /// `[out, r]`.
@@ -63,20 +63,98 @@ public final class LoRALinear: Linear {
     /// skipped. ``unmerge()`` takes it out again.
     public func merge() throws {
         guard !isMerged else { return }
-        addInPlace(weight, try delta(), sign: 1)
+        loraAddInPlace(weight, try delta(), sign: 1)
         isMerged = true
     }
 
     /// Subtracts the update merged by ``merge()``.
     public func unmerge() throws {
         guard isMerged else { return }
-        addInPlace(weight, try delta(), sign: -1)
+        loraAddInPlace(weight, try delta(), sign: -1)
         isMerged = false
     }
 
-    private func addInPlace(_ target: Tensor, _ update: Tensor, sign: Float) {
-        precondition(target.isContiguous, "LoRA base weights are dense")
-        let values = update.scalars, p = target.data
-        for i in 0..<target.count { p[i] += sign * values[i] }
+    /// A plain `Linear` over the (merged or not) base tensors.
+    public func unloaded() -> Module { Linear(weight: weight, bias: bias) }
+}
+
+/// A LoRA wrapper of either layer type (``LoRALinear``, ``LoRAConv1D``).
+public protocol LoRALayer: Module {
+    /// Whether the update has been added into the base weight.
+    var isMerged: Bool { get }
+    /// Adds the update into the base weight.
+    func merge() throws
+    /// Takes a merged update out again.
+    func unmerge() throws
+    /// The plain layer over the base tensors, for ``Module/mergeAndUnloadLoRA()``.
+    func unloaded() -> Module
+}
+
+func loraAddInPlace(_ target: Tensor, _ update: Tensor, sign: Float) {
+    precondition(target.isContiguous, "LoRA base weights are dense")
+    let values = update.scalars, p = target.data
+    for i in 0..<target.count { p[i] += sign * values[i] }
+}
+
+/// LoRA on GPT-2's ``Conv1D`` (`c_attn`, `c_proj`, `c_fc`), as PEFT does it with `fan_in_fan_out`: the
+/// base weight is `[in, out]`, while `A` is `[r, in]` and `B` `[out, r]` as for a linear layer, so the
+/// adapter's tensors have the same keys and shapes either way; merging adds `(s · B A)ᵀ`.
+public final class LoRAConv1D: Conv1D, LoRALayer {
+    /// `[r, in]`.
+    @Child(key: "lora_A") public var loraA: Linear
+    /// `[out, r]`.
+    @Child(key: "lora_B") public var loraB: Linear
+    @Child(key: "lora_dropout") var loraDropout: Dropout
+    /// The rank `r`.
+    public let rank: Int
+    /// The factor on the low-rank update.
+    public let scaling: Float
+    /// Whether `(s · B A)ᵀ` has been added into `weight`.
+    public private(set) var isMerged = false
+
+    /// Wraps `base` as ``LoRALinear/init(wrapping:rank:alpha:dropout:rankStabilized:source:rng:)`` wraps a
+    /// linear layer (the same draws for `A`, `B` zero).
+    public init(
+        wrapping base: Conv1D, rank: Int, alpha: Float, dropout: Float = 0, rankStabilized: Bool = false,
+        source: RandomSource, rng: inout KalamRandom
+    ) {
+        let (inFeatures, outFeatures) = (base.weight.shape[0], base.weight.shape[1])
+        self.rank = rank
+        scaling = rankStabilized ? alpha / Float(rank).squareRoot() : alpha / Float(rank)
+        super.init(weight: base.weight, bias: base.bias)
+        let bound = 1 / Float(inFeatures).squareRoot()
+        let a = Tensor(uninitializedShape: [rank, inFeatures])
+        for i in 0..<a.count { a.data[i] = Float(rng.nextDouble() * 2 - 1) * bound }
+        _loraA.wrappedValue = Linear(weight: a, bias: nil)
+        _loraB.wrappedValue = Linear(weight: Tensor.zeros([outFeatures, rank]), bias: nil)
+        _loraDropout.wrappedValue = Dropout(dropout, source: source)
+        weight.requiringGrad(false)
+        bias.requiringGrad(false)
     }
+
+    /// `[..., in]` → `[..., out]`.
+    public override func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let base = try conv1D(x, weight: weight, bias: bias)
+        guard !isMerged else { return base }
+        return try base + loraB(loraA(loraDropout(x))) * scaling
+    }
+
+    /// `(s · B A)ᵀ`, `[in, out]` like the base weight.
+    public func delta() throws -> Tensor {
+        try Tensor.withoutGrad { try (matmul(loraB.weight, loraA.weight) * scaling).transposed().contiguous() }
+    }
+
+    public func merge() throws {
+        guard !isMerged else { return }
+        loraAddInPlace(weight, try delta(), sign: 1)
+        isMerged = true
+    }
+
+    public func unmerge() throws {
+        guard isMerged else { return }
+        loraAddInPlace(weight, try delta(), sign: -1)
+        isMerged = false
+    }
+
+    public func unloaded() -> Module { Conv1D(weight: weight, bias: bias) }
 }

@@ -144,9 +144,11 @@ public struct SequenceClassificationObjective: TrainingObjective {
     public init(model: SequenceClassifier) { self.model = model }
 
     public func loss(on batch: Batch, rng: inout KalamRandom) throws -> ObjectiveLoss {
-        let logits = try logits(batch)
-        let targets = try IndexTensor(batch.labels, shape: [batch.batchSize])
-        return ObjectiveLoss(try crossEntropy(logits: logits, targets: targets), targetCount: batch.batchSize)
+        let shape = [batch.batchSize, batch.contextLength]
+        let loss = try model.classificationLoss(
+            inputIds: IndexTensor(batch.inputs, shape: shape),
+            attentionMask: IndexTensor(batch.attentionMask, shape: shape), labels: batch.labels)
+        return ObjectiveLoss(loss, targetCount: batch.batchSize)
     }
 
     /// The logits `[B, classes]` of a batch.

@@ -10,6 +10,9 @@ public enum FineTuningError: Error, Equatable, Sendable, CustomStringConvertible
     case unknownTask(name: String, known: [String])
     /// A line of a TSV or JSONL task file that cannot be read.
     case malformedLine(path: String, line: Int, reason: String)
+    /// Text-to-text classification cannot tell the classes apart by their target texts (none set, an
+    /// empty one, two the same).
+    case invalidLabelTargets(reason: String)
 
     /// One readable line.
     public var description: String {
@@ -23,6 +26,7 @@ public enum FineTuningError: Error, Equatable, Sendable, CustomStringConvertible
         case let .unknownTask(name, known):
             return "unknown task '\(name)': not a file, and not one of \(known.joined(separator: ", "))"
         case let .malformedLine(path, line, reason): return "\(path):\(line): \(reason)"
+        case let .invalidLabelTargets(reason): return "text-to-text labels: \(reason)"
         }
     }
 }

@@ -19,6 +19,13 @@ public protocol AdaptableModel: TrainableModel {
     /// The linear layers a bottleneck adapter follows (each layer's attention output and feed-forward
     /// output projections).
     var adapterSites: [String] { get }
+    /// The module names LoRA wraps by default, as PEFT's defaults for the family (`query`, `value`).
+    var defaultLoRATargets: [String] { get }
+}
+
+extension AdaptableModel {
+    /// BERT-style attention: `query` and `value`.
+    public var defaultLoRATargets: [String] { ["query", "value"] }
 }
 
 /// A model that reads token ids and gives one row of class logits per sequence.
@@ -26,6 +33,21 @@ public protocol AdaptableModel: TrainableModel {
 public protocol SequenceClassifier: AdaptableModel {
     /// Logits `[B, classes]` for right-padded ids `[B, T]` with their attention mask `[B, T]`.
     func classificationLogits(inputIds: IndexTensor, attentionMask: IndexTensor) throws -> Tensor
+    /// The training loss for a batch with one class per row. By default the cross-entropy of
+    /// ``classificationLogits(inputIds:attentionMask:)``; a text-to-text model trains on its target texts.
+    func classificationLoss(inputIds: IndexTensor, attentionMask: IndexTensor, labels: [Int32]) throws -> Tensor
+}
+
+extension SequenceClassifier {
+    public func classificationLoss(
+        inputIds: IndexTensor, attentionMask: IndexTensor, labels: [Int32]
+    ) throws
+        -> Tensor
+    {
+        try crossEntropy(
+            logits: classificationLogits(inputIds: inputIds, attentionMask: attentionMask),
+            targets: IndexTensor(labels, shape: [labels.count]))
+    }
 }
 
 /// A model that gives class logits for every token (part-of-speech tagging, NER).
@@ -98,6 +120,9 @@ extension GPT2ForSequenceClassification: SequenceClassifier {
 
     /// PEFT's `modules_to_save` for GPT-2 sequence classification.
     public var peftModulesToSave: [String] { ["score"] }
+
+    /// PEFT's default for GPT-2: the fused query-key-value projection `c_attn` (a `Conv1D`).
+    public var defaultLoRATargets: [String] { ["c_attn"] }
 
     /// After each block's attention projection and MLP projection (`attn.c_proj`, `mlp.c_proj` are
     /// `Conv1D`, which adapters do not wrap yet): none.
