@@ -231,3 +231,76 @@ extension EvaluateCommand {
         }
     }
 }
+
+/// A token classifier (`BertForTokenClassification`) opened from disk for `evaluate --task upos-en`: a
+/// full folder, or an adapter folder over a BERT base as `kalam finetune --task upos-en` writes them.
+struct TaggerFolder {
+    let model: BertForTokenClassification
+    let tokenizer: PipelineTokenizer
+    let padTokenId: Int32
+    let maxLength: Int
+
+    init(directory: URL, maxLength requested: Int = 128) throws {
+        let adapterConfig = directory.appendingPathComponent("adapter_config.json")
+        if FileManager.default.fileExists(atPath: adapterConfig.path) {
+            let adapter = try AdapterConfig.load(from: adapterConfig)
+            guard let basePath = adapter.baseModelNameOrPath else {
+                throw AdapterError.malformedConfig(path: adapterConfig.path, reason: "no base_model_name_or_path")
+            }
+            let base = ClassifierFolder.resolve(basePath, relativeTo: directory)
+            var config = try BertConfig.load(from: base)
+            let saved = try BertConfig.load(from: directory.appendingPathComponent("config.json"))
+            try ClassifierFolder.checkSameBase(saved, config, base: base.path)
+            config.setLabels(saved.labelNames)
+            model = try BertForTokenClassification(config: config, seed: 0)
+            try model.loadWeights(from: base.appendingPathComponent("model.safetensors"), newHead: true)
+            try AdapterFolder.apply(directory, to: model, source: model.randomSource)
+            tokenizer = try ClassifierFolder.tokenizer(in: [directory, base])
+        } else {
+            model = try BertForTokenClassification.load(from: directory)
+            tokenizer = try ClassifierFolder.tokenizer(in: [directory])
+        }
+        padTokenId = Int32(model.config.padTokenId ?? 0)
+        maxLength = min(requested, model.config.maxPositionEmbeddings)
+    }
+}
+
+extension EvaluateCommand {
+    /// `kalam evaluate --model DIR --task upos-en`: token accuracy of a tagger folder on the test
+    /// paragraphs of the split `kalam finetune --task upos-en` made (`--split-seed`), silver tags from
+    /// Kalam's English tagger.
+    func evaluateTagger(_ directory: URL, print: (String) -> Void) throws {
+        let folder = try TaggerFolder(directory: directory)
+        let names = folder.model.labelNames
+        guard names == UPOSTask.labels else {
+            throw FineTuningError.unknownLabel(
+                label: names.first { !UPOSTask.labels.contains($0) } ?? "\(names.count) labels", source: directory.path,
+                known: UPOSTask.labels)
+        }
+        let split = UPOSTask.split(try UPOSTask.paragraphs(), seed: splitSeed)
+        let test = UPOSTask.examples(
+            split.test, tokenizer: folder.tokenizer, tagger: try EnglishTagger.pretrained(),
+            maxLength: folder.maxLength)
+        let start = Date()
+        let m = try ClassificationMetrics.evaluate(
+            folder.model, on: test, batchSize: batchSize, padTokenId: folder.padTokenId)
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            let object: [String: Any] = [
+                "model": directory.path, "task": UPOSTask.name, "split": "test", "split_seed": splitSeed,
+                "paragraphs": test.count, "tokens": m.count, "token_accuracy": m.accuracy, "macro_f1": m.macroF1,
+                "loss": m.loss, "labels": names, "seconds": seconds,
+            ]
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
+        } else {
+            print(
+                String(
+                    format:
+                        "%@ on %@ (test, split seed %llu): token accuracy %.4f, macro-F1 %.4f, loss %.4f over %d tokens (%.1f s)",
+                    directory.path, UPOSTask.name, splitSeed, m.accuracy, m.macroF1, m.loss, m.count, seconds))
+        }
+    }
+}

@@ -68,11 +68,29 @@ extension EvaluateCommand {
         summary["val_rtd_auc"] = String(format: "%.4f", m.auc)
         summary["val_rtd_accuracy"] = String(format: "%.4f", m.accuracy)
         summary["val_rtd_replaced"] = "\(m.replaced)"
+        // The same with replacements as frequent as the text's own tokens (unigram counts of the
+        // scored text): uniform replacements are mostly rare tokens, which a discriminator trained on
+        // a generator's plausible samples has learned to take for originals.
+        var counts = [Double](repeating: 0, count: discriminator.config.vocabSize)
+        for batch in validation {
+            for (id, keep) in zip(batch.inputs, batch.attentionMask) where keep == 1 && Int(id) < counts.count {
+                counts[Int(id)] += 1
+            }
+        }
+        let u = try ObjectiveMeasures.replacedTokenDetection(
+            discriminator: discriminator, batches: validation, specialTokenIds: specialTokenIds, seed: seed,
+            replacementWeights: counts)
+        summary["val_rtd_unigram_auc"] = String(format: "%.4f", u.auc)
+        summary["val_rtd_unigram_accuracy"] = String(format: "%.4f", u.accuracy)
         return [
             String(
                 format:
                     "validation replaced-token detection (15%% random replacements): AUC %.4f, accuracy %.4f over %d tokens",
-                m.auc, m.accuracy, m.tokens)
+                m.auc, m.accuracy, m.tokens),
+            String(
+                format:
+                    "validation replaced-token detection (15%% replacements drawn by unigram frequency): AUC %.4f, accuracy %.4f",
+                u.auc, u.accuracy),
         ]
     }
 
@@ -109,7 +127,8 @@ extension EvaluateCommand {
             padId = try annotator.requireId(of: "[PAD]", for: "padding")
             let data = try AnnotatedData(
                 documents: documents, annotator: annotator, contextLength: context, padId: padId,
-                validationFraction: validationFraction, addSpecialTokens: true)
+                validationFraction: validationFraction, addSpecialTokens: true,
+                pack: !masking.documentPerSequence)
             var batches = try (split == .validation ? data.validation : data.train).sequentialBatches(
                 batchSize: batchSize)
             if maxBatches > 0 { batches = Array(batches.prefix(maxBatches)) }
@@ -126,7 +145,7 @@ extension EvaluateCommand {
         }
         let data = try AnnotatedData(
             documents: documents, annotator: annotator, contextLength: context, padId: padId,
-            validationFraction: validationFraction, addSpecialTokens: !isT5)
+            validationFraction: validationFraction, addSpecialTokens: !isT5, pack: !masking.documentPerSequence)
         var batches = try (split == .validation ? data.validation : data.train).sequentialBatches(batchSize: batchSize)
         if maxBatches > 0 { batches = Array(batches.prefix(maxBatches)) }
         var summary: [String: String] = [:]

@@ -34,7 +34,9 @@ public struct EvaluateCommand: ParsableCommand {
     @Option(help: "Corpus: a name (\(CorpusCatalog.names.joined(separator: ", "))) or a text/JSONL file or folder.")
     var corpus: String?
 
-    @Option(help: "A classification task (bbc-news, chatterbot-en, chatterbot-fa, FILE): score a classifier folder.")
+    @Option(
+        help:
+            "A classification task (bbc-news, chatterbot-en, chatterbot-fa, upos-en, FILE): score a classifier folder.")
     var task: String?
 
     @Option(name: .customLong("split-seed"), help: "With --task: the seed of the split the model was tuned on.")
@@ -74,7 +76,11 @@ public struct EvaluateCommand: ParsableCommand {
         }
         let directory = URL(fileURLWithPath: model, isDirectory: true)
         if let task {
-            try evaluateClassifier(directory, task: task, print: print)
+            if task == UPOSTask.name {
+                try evaluateTagger(directory, print: print)
+            } else {
+                try evaluateClassifier(directory, task: task, print: print)
+            }
             return
         }
         guard let corpus else {

@@ -285,6 +285,8 @@ public struct FinetuneCommand: ParsableCommand {
         var config = try BertConfig.load(from: modelURL)
         config.setLabels(UPOSTask.labels)
         let tagger = try BertForTokenClassification(config: config, seed: seed)
+        var tuning = settings
+        if tuning.lora.targets.isEmpty { tuning.lora.targets = tagger.defaultLoRATargets }
         if self.`init` == .pretrained {
             try tagger.loadWeights(from: modelURL.appendingPathComponent("model.safetensors"), newHead: true)
         }
@@ -300,10 +302,10 @@ public struct FinetuneCommand: ParsableCommand {
                 + "\(validation.count) validation, \(test.count) test paragraphs of BBC News")
         let padId = Int32(config.padTokenId ?? 0)
         let result = try FineTuning.run(
-            model: tagger, train: train, validation: validation, test: test, settings: settings, padTokenId: padId,
+            model: tagger, train: train, validation: validation, test: test, settings: tuning, padTokenId: padId,
             display: json ? nil : ProgressDisplay(), progress: print)
         try write(
-            tagger, adaptation: adaptation, settings: settings, to: outURL, modelURL: modelURL, taskType: "TOKEN_CLS")
+            tagger, adaptation: adaptation, settings: tuning, to: outURL, modelURL: modelURL, taskType: "TOKEN_CLS")
         let m = result.test
         let perEpoch = result.secondsPerEpoch.reduce(0, +) / Double(max(1, result.secondsPerEpoch.count))
         if json {

@@ -17,6 +17,14 @@ public struct MaskingOptions: ParsableArguments {
     @Flag(name: .customLong("exact-count"), help: "random: an exact count per sequence (BERT's data script).")
     public var exactCount = false
 
+    /// Keep one document per sequence instead of packing consecutive documents up to the context.
+    @Flag(
+        name: .customLong("document-per-sequence"),
+        help:
+            "bert, t5, electra: one document (verse, paragraph) per sequence instead of packing consecutive documents up to the context length."
+    )
+    public var documentPerSequence = false
+
     /// What a target becomes, `MASK/RANDOM/KEEP`.
     @Option(help: "Replacement split of the targets: [MASK]/random/unchanged, in percent.")
     public var split: String = "80/10/10"

@@ -58,13 +58,13 @@ public struct PretrainCommand: ParsableCommand {
 
     @Option(
         name: .customLong("lr"),
-        help: "Peak learning rate (AdamW; default 2e-3 for gpt2, 1e-3 for bert, t5 and electra).")
+        help: "Peak learning rate (AdamW; default 2e-3 for gpt2, bert and electra, 1e-3 for t5).")
     var learningRate: Float?
 
     @Option(name: .customLong("min-lr-ratio"), help: "Final learning rate as a fraction of the peak (cosine decay).")
     var minLearningRateRatio: Float = 0.1
 
-    @Option(help: "Warm-up steps (default: 5% of --steps, at most 200).")
+    @Option(help: "Warm-up steps (default: 5% of --steps for gpt2, 10% for bert, t5 and electra; at most 200).")
     var warmup: Int?
 
     @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (matrices only).")
@@ -232,7 +232,12 @@ public struct PretrainCommand: ParsableCommand {
     }
 
     /// The trainer's settings from the flags.
-    func trainerConfiguration(resumeFrom: URL?, defaultLearningRate: Float) throws -> TrainerConfiguration {
+    /// - Parameter warmupShare: the default warm-up as a share of `--steps` (at most 200 steps).
+    func trainerConfiguration(
+        resumeFrom: URL?, defaultLearningRate: Float, warmupShare: Double = 0.05
+    ) throws
+        -> TrainerConfiguration
+    {
         var options = TrainerConfiguration(steps: steps, batchSize: batchSize)
         options.gradientAccumulation = gradientAccumulation
         options.learningRate = learningRate ?? defaultLearningRate
@@ -240,7 +245,7 @@ public struct PretrainCommand: ParsableCommand {
         // The warm-up belongs to the run: a resumed run keeps the checkpoint's unless --warmup is given
         // (then a different value is a mismatch the trainer reports), so --steps can extend a run.
         let savedWarmup = try resumeFrom.map { try Trainer.readState(from: $0).configuration.warmupSteps }
-        options.warmupSteps = warmup ?? savedWarmup ?? min(200, steps / 20)
+        options.warmupSteps = warmup ?? savedWarmup ?? min(200, Int(Double(steps) * warmupShare))
         options.weightDecay = weightDecay
         options.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil
         options.evalEvery = evalEvery

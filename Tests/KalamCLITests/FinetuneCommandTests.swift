@@ -175,4 +175,29 @@ private let texts = ["the soup was cold", "the team lost in the rain", "snow and
                 label: "music", source: extra.path, known: ["food", "sport", "weather"])
         ) { try EvaluateCommand.parse(["--model", folder, "--task", extra.path]).execute { _ in } }
     }
+
+    /// `finetune --task upos-en` (silver tags on BBC News paragraphs) writes a tagger folder that
+    /// `evaluate --task upos-en` scores on the same test paragraphs with the same token accuracy.
+    @Test(arguments: ["full", "lora:2"])
+    func evaluateScoresATaggerFolderAsFinetuneDid(mode: String) throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("tagger")
+        var printed: [String] = []
+        try FinetuneCommand.parse([
+            "--model", fixtures.appendingPathComponent("base").path, "--task", "upos-en", "--mode", mode,
+            "--train-examples", "8", "--epochs", "1", "--batch-size", "8", "--out", out.path, "--json",
+        ]).execute { printed.append($0) }
+        let tuned = try JSONSerialization.jsonObject(with: Data(printed[0].utf8)) as! [String: Any]
+        printed = []
+        try EvaluateCommand.parse(["--model", out.path, "--task", "upos-en", "--json"]).execute { printed.append($0) }
+        let scored = try JSONSerialization.jsonObject(with: Data(printed[0].utf8)) as! [String: Any]
+        #expect(scored["tokens"] as? Int == tuned["test_tokens"] as? Int && (scored["tokens"] as? Int ?? 0) > 1000)
+        #expect(scored["token_accuracy"] as? Double == tuned["token_accuracy"] as? Double)
+        // A sequence classifier is not a tagger: its pooler has no place in one.
+        let classifier = fixtures.appendingPathComponent("kalam_full").path
+        #expect(throws: ModuleError.unexpectedKey("bert.pooler.dense.bias")) {
+            try EvaluateCommand.parse(["--model", classifier, "--task", "upos-en"]).execute { _ in }
+        }
+    }
 }

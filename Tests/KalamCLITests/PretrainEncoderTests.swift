@@ -69,7 +69,10 @@ import Testing
             relativeAttentionMaxDistance: 16, dropoutRate: 0
         ).jsonData().write(to: preset)
         let out = dir.appendingPathComponent("t5")
-        try PretrainFixture.pretrain(Self.arguments(arch: "t5", corpus: corpus, preset: preset.path, out: out))
+        // A preset file gives T5 no context, so packing would fill 512-token sequences: two from this
+        // small corpus, fewer than a batch. One sentence per sequence instead.
+        try PretrainFixture.pretrain(
+            Self.arguments(arch: "t5", corpus: corpus, preset: preset.path, out: out) + ["--document-per-sequence"])
         let model = try T5ForConditionalGeneration.load(from: out)
         let tokenizer = try TokenizerJSON.load(out.appendingPathComponent("tokenizer.json"))
         #expect(
@@ -79,7 +82,9 @@ import Testing
         let loss = try #require(summary["val_span_loss"].flatMap(Double.init))
         let unigram = try #require(summary["unigram_span_loss"].flatMap(Double.init))
         #expect(loss > 0 && unigram > 0)
-        let json = try PretrainFixture.evaluate(["--model", out.path, "--corpus", corpus, "--json"])
+        let json = try PretrainFixture.evaluate([
+            "--model", out.path, "--corpus", corpus, "--json", "--document-per-sequence",
+        ])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.joined().utf8)) as? [String: Any])
         #expect(String(format: "%.4f", object["val_span_loss"] as! Double) == summary["val_span_loss"])
         // A tokenizer without sentinels cannot corrupt spans.

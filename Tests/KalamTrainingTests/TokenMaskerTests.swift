@@ -300,3 +300,35 @@ enum MaskingCorpus {
                 f.sequences[0].words.prefix(24)) + [Int32](repeating: -1, count: max(0, 24 - f.sequences[0].ids.count)))
     }
 }
+
+@Suite struct DocumentPackingTests {
+    @Test func consecutiveDocumentsFillSequencesUpToTheBudgetAndNeverCross() throws {
+        let texts = ["one two three", "four five", "six", "seven eight nine ten", "eleven"]
+        let tokenizer = try WordPieceTrainer(vocabSize: 200).trainTokenizer(texts)
+        // Token counts 3, 2, 1, 4, 1 with a budget of 6: [3 + 2 + 1], [4 + 1].
+        #expect(
+            AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 6) == [
+                "one two three four five six", "seven eight nine ten eleven",
+            ])
+        // A text over the budget stays alone; a budget of 1 keeps every text apart.
+        #expect(
+            AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 3) == [
+                "one two three", "four five six", "seven eight nine ten", "eleven",
+            ])
+        #expect(AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 1) == texts)
+        #expect(AnnotatedData.pack([], tokenizer: tokenizer, budget: 8).isEmpty)
+        // Packed sequences keep [CLS] … [SEP] once and fit the context.
+        let documents = texts.map { TextDocument(id: $0, text: $0) }
+        let data = try AnnotatedData(
+            documents: documents + documents, annotator: MaskingAnnotator(tokenizer: tokenizer, maxLength: 8),
+            contextLength: 8, padId: 0, validationFraction: 0.2, addSpecialTokens: true)
+        let cls = Int32(tokenizer.id(of: "[CLS]")!)
+        for blocks in [data.train.blocks, data.validation.blocks] {
+            for i in 0..<blocks.count {
+                let real = blocks.block(i).prefix(Int(blocks.lengths[i]))
+                #expect(real.count <= 8 && real.filter { $0 == cls }.count == 1)
+            }
+        }
+        #expect(data.train.blocks.count + data.validation.blocks.count < 2 * texts.count)
+    }
+}

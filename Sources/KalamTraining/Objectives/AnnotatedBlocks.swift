@@ -101,20 +101,57 @@ public struct AnnotatedData: Sendable {
     public let validation: AnnotatedBlocks
 
     /// Splits and annotates `documents`.
-    /// - Parameter addSpecialTokens: add the tokenizer's special tokens (BERT's `[CLS]`/`[SEP]`); T5's
-    ///   span corruption takes the text tokens only.
+    /// - Parameters:
+    ///   - addSpecialTokens: add the tokenizer's special tokens (BERT's `[CLS]`/`[SEP]`); T5's span
+    ///     corruption takes the text tokens only.
+    ///   - pack: join consecutive documents of each split into sequences of up to `contextLength`
+    ///     tokens (as BERT's pretraining data fills each sequence with consecutive sentences), so a
+    ///     step sees full sequences rather than one short verse per row; `false` keeps one document
+    ///     per sequence. Validation documents are packed among themselves, never with training ones.
     /// - Throws: `BatchingError` for an empty corpus or split.
     public init(
         documents: [TextDocument], annotator: MaskingAnnotator, contextLength: Int, padId: Int32,
-        validationFraction: Double = 0.05, addSpecialTokens: Bool
+        validationFraction: Double = 0.05, addSpecialTokens: Bool, pack: Bool = true
     ) throws {
-        let (train, validation) = try TrainValidationSplit.split(
+        var (train, validation) = try TrainValidationSplit.split(
             documents.map(\.text), validationFraction: validationFraction)
+        if pack {
+            let special = addSpecialTokens ? (annotator.tokenizer.postProcessor?.addedTokenCount(pair: false) ?? 0) : 0
+            let budget = max(1, contextLength - special)
+            train = Self.pack(train, tokenizer: annotator.tokenizer, budget: budget)
+            validation = Self.pack(validation, tokenizer: annotator.tokenizer, budget: budget)
+        }
         self.train = try AnnotatedBlocks(
             sequences: annotator.annotate(train, addSpecialTokens: addSpecialTokens), contextLength: contextLength,
             padId: padId)
         self.validation = try AnnotatedBlocks(
             sequences: annotator.annotate(validation, addSpecialTokens: addSpecialTokens),
             contextLength: contextLength, padId: padId)
+    }
+
+    /// Consecutive texts joined by a space while their token counts add up to at most `budget`; a text
+    /// longer than the budget stays alone (and is truncated when annotated).
+    public static func pack(_ texts: [String], tokenizer: PipelineTokenizer, budget: Int) -> [String] {
+        var counts = [Int](repeating: 0, count: texts.count)
+        counts.withUnsafeMutableBufferPointer { out in
+            let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 256))
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (c * texts.count / chunks)..<((c + 1) * texts.count / chunks) {
+                    out[i] = tokenizer.encode(texts[i], pair: nil, addSpecialTokens: false).count
+                }
+            }
+        }
+        var packed: [String] = []
+        var current: [String] = [], used = 0
+        for (text, count) in zip(texts, counts) {
+            if !current.isEmpty, used + count > budget {
+                packed.append(current.joined(separator: " "))
+                (current, used) = ([], 0)
+            }
+            current.append(text)
+            used += count
+        }
+        if !current.isEmpty { packed.append(current.joined(separator: " ")) }
+        return packed
     }
 }

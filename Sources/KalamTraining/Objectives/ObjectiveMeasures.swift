@@ -89,14 +89,45 @@ public enum ObjectiveMeasures {
     /// The discriminator's replaced-token detection on randomly replaced tokens: each eligible token
     /// replaced by a random non-special token with probability `rate` (drawn from `seed`), then the
     /// area under the ROC curve of its logits (replaced vs. kept) and its accuracy at probability ½.
+    ///
+    /// - Parameter replacementWeights: how the replacements are drawn: `nil` uniformly over the
+    ///   non-special vocabulary; otherwise in proportion to these per-token weights (e.g. the training
+    ///   data's unigram counts, so replacements are as frequent as real tokens are: a discriminator
+    ///   trained on a generator's plausible samples cannot then tell them apart by rarity alone).
     public static func replacedTokenDetection(
         discriminator: ElectraForPreTraining, batches: [Batch], specialTokenIds: Set<Int32>, rate: Double = 0.15,
-        seed: UInt64 = 0
+        seed: UInt64 = 0, replacementWeights: [Double]? = nil
     ) throws -> (auc: Double, accuracy: Double, replaced: Int, tokens: Int) {
         let v = discriminator.config.vocabSize
         let replacer = try TokenMasker(
             strategy: .random(exactCount: false), rate: rate, split: ReplacementSplit(mask: 0, random: 1),
             maskTokenId: 0, vocabularySize: v, specialTokenIds: specialTokenIds)
+        var cumulative: [Double] = []
+        if let weights = replacementWeights {
+            guard weights.count == v else {
+                throw TrainingError.invalidOption(
+                    name: "replacement weights", value: "\(weights.count)", reason: "need one per token (\(v))")
+            }
+            var total = 0.0
+            cumulative = weights.enumerated().map { i, w in
+                total += specialTokenIds.contains(Int32(i)) || !(w > 0) ? 0 : w
+                return total
+            }
+            guard total > 0 else {
+                throw TrainingError.invalidOption(
+                    name: "replacement weights", value: "0", reason: "no token has a positive weight")
+            }
+        }
+        /// A token drawn in proportion to the weights (binary search of the cumulative sums).
+        func drawWeighted(_ rng: inout KalamRandom) -> Int32 {
+            let u = rng.nextDouble() * cumulative[cumulative.count - 1]
+            var (lo, hi) = (0, cumulative.count - 1)
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+            }
+            return Int32(lo)
+        }
         let wasTraining = discriminator.isTraining
         discriminator.eval()
         defer { discriminator.train(wasTraining) }
@@ -107,7 +138,13 @@ public enum ObjectiveMeasures {
                 var inputs: [Int32] = [], eligible: [Bool] = []
                 for row in 0..<batch.batchSize {
                     let sequence = batch.maskableRow(row, specialTokenIds: specialTokenIds)
-                    inputs += try replacer.mask(sequence, rng: &rng).inputs
+                    if cumulative.isEmpty {
+                        inputs += try replacer.mask(sequence, rng: &rng).inputs
+                    } else {
+                        for (id, word) in zip(sequence.ids, sequence.words) {
+                            inputs.append(word >= 0 && rng.nextDouble() < rate ? drawWeighted(&rng) : id)
+                        }
+                    }
                     eligible += sequence.words.map { $0 >= 0 }
                 }
                 let shape = [batch.batchSize, batch.contextLength]
