@@ -70,6 +70,9 @@ let package = Package(
             swiftSettings: swift5
         ),
         .executableTarget(name: "kalam", dependencies: ["KalamCLI"], swiftSettings: swift5),
+        // The fuzzing harness (run on demand, not by the tests): mutated inputs to every file reader.
+        .executableTarget(
+            name: "kalam-fuzz", dependencies: ["KalamTraining"], path: "Sources/KalamFuzz", swiftSettings: swift5),
         .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),

@@ -64,7 +64,7 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("min-lr-ratio"), help: "Final learning rate as a fraction of the peak (cosine decay).")
     var minLearningRateRatio: Float = 0.1
 
-    @Option(help: "Warm-up steps (default: 5% of --steps for gpt2, 10% for bert, t5 and electra; at most 200).")
+    @Option(help: "Warm-up steps (default: 5% of --steps for gpt2, 10% for t5, 25% for bert and electra; at most 200).")
     var warmup: Int?
 
     @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (matrices only).")

@@ -116,6 +116,16 @@ struct TokenizerJSONTests {
         #expect(throws: TokenizerError.invalidArgument("token id 900000000 is too large (limit 50000000)")) {
             try parse(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 900000000}}}"#)
         }
+        // Found by kalam-fuzz: an id of Int.max overflowed the table size (a trap, not an error).
+        #expect(
+            throws: TokenizerError.invalidArgument("token id 9223372036854775807 is too large (limit 50000000)")
+        ) { try parse(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 9223372036854775807}}}"#) }
+        let regressions = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fuzz/regressions")
+        for name in ["tokenizer-wordpiece-id-overflow.json", "tokenizer-bpe-id-overflow.json"] {
+            let data = try Data(contentsOf: regressions.appendingPathComponent(name))
+            #expect(throws: TokenizerError.self, "\(name)") { try TokenizerJSON.parse(json: data) }
+        }
         let ok = try parse(Self.minimal)
         #expect(ok.encode("a").ids == [1])
     }

@@ -59,10 +59,11 @@ let maxVocabularyId = 50_000_000
 
 /// Builds the id → token table from a vocabulary, rejecting duplicate ids.
 func invertVocabulary(_ vocab: [String: Int]) throws -> [String] {
-    let size = (vocab.values.max() ?? -1) + 1
-    guard size <= maxVocabularyId else {
-        throw TokenizerError.invalidArgument("token id \(size - 1) is too large (limit \(maxVocabularyId))")
+    let largest = vocab.values.max() ?? -1
+    guard largest < maxVocabularyId else {
+        throw TokenizerError.invalidArgument("token id \(largest) is too large (limit \(maxVocabularyId))")
     }
+    let size = largest + 1
     var table = [String?](repeating: nil, count: size)
     for (token, id) in vocab {
         guard id >= 0 else { throw TokenizerError.invalidArgument("negative id \(id) for token \(token)") }
