@@ -61,13 +61,18 @@ public struct ContinualSettings: Sendable, Equatable {
     public var learningRate: Float
     /// Warm-up steps at the start of each task.
     public var warmupSteps: Int
+    /// Examples of each task that importance estimates (EWC's Fisher, MAS) are taken on.
+    public var importanceExamples: Int
 
     /// Settings.
-    public init(stepsPerTask: Int, batchSize: Int, learningRate: Float, warmupSteps: Int = 0) {
+    public init(
+        stepsPerTask: Int, batchSize: Int, learningRate: Float, warmupSteps: Int = 0, importanceExamples: Int = 64
+    ) {
         self.stepsPerTask = stepsPerTask
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.warmupSteps = warmupSteps
+        self.importanceExamples = importanceExamples
     }
 }
 

@@ -139,7 +139,7 @@ public enum ContinualScenarios {
         }
         let settings =
             quick
-            ? ContinualSettings(stepsPerTask: 8, batchSize: 8, learningRate: 1e-4)
+            ? ContinualSettings(stepsPerTask: 8, batchSize: 8, learningRate: 1e-4, importanceExamples: 16)
             : ContinualSettings(stepsPerTask: 40, batchSize: 16, learningRate: 5e-5, warmupSteps: 4)
         let model = made.model
         return try ContinualScenario(
@@ -189,7 +189,7 @@ public enum ContinualScenarios {
         }
         let settings =
             quick
-            ? ContinualSettings(stepsPerTask: 8, batchSize: 8, learningRate: 2e-4)
+            ? ContinualSettings(stepsPerTask: 8, batchSize: 8, learningRate: 2e-4, importanceExamples: 16)
             : ContinualSettings(stepsPerTask: 30, batchSize: 16, learningRate: 1e-4, warmupSteps: 3)
         let model = made.model
         return try ContinualScenario(
@@ -258,7 +258,8 @@ public enum ContinualScenarios {
         let gpt = try GPT2LMHeadModel(config: config, seed: seed)
         let settings =
             quick
-            ? ContinualSettings(stepsPerTask: 30, batchSize: 8, learningRate: 3e-3, warmupSteps: 3)
+            ? ContinualSettings(
+                stepsPerTask: 30, batchSize: 8, learningRate: 3e-3, warmupSteps: 3, importanceExamples: 16)
             : ContinualSettings(stepsPerTask: 200, batchSize: 16, learningRate: 2e-3, warmupSteps: 10)
         let scenario = try ContinualScenario(
             name: name, tasks: tasks, model: gpt, output: .nextToken(vocabulary: config.vocabSize), padTokenId: 0,

@@ -7,10 +7,10 @@ import Foundation
 /// | `naive` | nothing | – | – |
 /// | `joint` | every stage trains on all tasks' data | – | – |
 /// | `cumulative` | stage t trains on tasks 0…t | – | – |
-/// | `ewc` | Σ_t Fisher penalties (64 examples per task) | – | 100 |
+/// | `ewc` | Σ_t Fisher penalties (64 examples per task, 16 with `--quick`) | – | 100 |
 /// | `online-ewc` | one decayed Fisher penalty, γ = 0.9 | – | 100 |
 /// | `si` | path-integral importance, ξ = 0.1 | – | 1 |
-/// | `mas` | output-sensitivity importance (64 examples per task) | – | 1 |
+/// | `mas` | output-sensitivity importance (64 examples per task, 16 with `--quick`) | – | 1 |
 /// | `l2sp` | penalty toward the starting weights (heads excluded) | – | 0.01 |
 /// | `lwf` | distillation on earlier heads, T = 2 | – | 1 |
 /// | `replay` | reservoir buffer, half a batch replayed per batch | 100 | – |
@@ -61,10 +61,15 @@ public enum ContinualStrategies {
         case "naive": return NaiveStrategy()
         case "joint": return JointStrategy(cumulative: false)
         case "cumulative": return JointStrategy(cumulative: true)
-        case "ewc": return try EWCStrategy(lambda: strength, seed: seed)
-        case "online-ewc": return try EWCStrategy(lambda: strength, decay: 0.9, seed: seed)
+        case "ewc":
+            return try EWCStrategy(lambda: strength, fisherExamples: scenario.settings.importanceExamples, seed: seed)
+        case "online-ewc":
+            return try EWCStrategy(
+                lambda: strength, decay: 0.9, fisherExamples: scenario.settings.importanceExamples, seed: seed)
         case "si": return try SIStrategy(lambda: strength)
-        case "mas": return try MASStrategy(lambda: strength, seed: seed)
+        case "mas":
+            return try MASStrategy(
+                lambda: strength, importanceExamples: scenario.settings.importanceExamples, seed: seed)
         case "l2sp": return try L2SPStrategy(lambda: strength)
         case "lwf": return try LwFStrategy(lambda: strength)
         case "replay": return try ReplayStrategy(memory: size, replayRows: rows, seed: seed)
