@@ -27,6 +27,9 @@ public struct ContinualCommand: ParsableCommand {
             any training. Scores are accuracies in [0, 1], or negative log-perplexity for lm-domains. ACC, BWT \
             and FWT follow Lopez-Paz & Ranzato (2017), forgetting Chaudhry et al. (2018).
 
+            With --out DIR each task's trainer keeps checkpoints (strategy state included) and the state after \
+            each task is saved; --resume continues an interrupted run from there.
+
             Example:
               kalam continual --scenario bbc-tasks --strategy ewc --quick --json
             """
@@ -54,6 +57,15 @@ public struct ContinualCommand: ParsableCommand {
     @Flag(help: "A reduced run (under a minute): small subsets, short sequences, few steps.")
     var quick = false
 
+    @Option(help: "A run folder for checkpoints (each task's under task-<t>/) and the state after each task.")
+    var out: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "With --out, a checkpoint every N steps within a task.")
+    var checkpointEvery: Int = 0
+
+    @Flag(help: "Continue the run saved in --out, mid-task or between tasks, bit-identically.")
+    var resume = false
+
     @Flag(help: "Print the matrix and metrics as one JSON object.")
     var json = false
 
@@ -68,8 +80,14 @@ public struct ContinualCommand: ParsableCommand {
         guard ContinualScenarios.names.contains(scenario) else {
             throw ContinualError.unknownScenario(name: scenario, known: ContinualScenarios.names)
         }
-        guard ContinualStrategies.names.contains(strategy) else {
-            throw ContinualError.unknownStrategy(name: strategy, known: ContinualStrategies.names)
+        try ContinualStrategies.validate(strategy, memory: memory, lambda: lambda)
+        if resume, out == nil {
+            throw TrainingError.invalidOption(
+                name: "--resume", value: "true", reason: "needs --out, the run to continue")
+        }
+        guard checkpointEvery >= 0 else {
+            throw TrainingError.invalidOption(
+                name: "--checkpoint-every", value: "\(checkpointEvery)", reason: "must not be negative")
         }
         let built = try ContinualScenarios.make(
             scenario, model: model.map { URL(fileURLWithPath: $0) }, quick: quick, seed: seed)
@@ -79,7 +97,8 @@ public struct ContinualCommand: ParsableCommand {
                 + built.tasks.map { "\($0.name) (\($0.train.count) train, \($0.test.count) test)" }.joined(
                     separator: ", "))
         let result = try ContinualRunner.run(
-            built, strategy: chosen, seed: seed, display: json ? nil : ProgressDisplay(), progress: print)
+            built, strategy: chosen, seed: seed, runDirectory: out.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            resume: resume, checkpointEvery: checkpointEvery, display: json ? nil : ProgressDisplay(), progress: print)
         let m = result.scores
         if json {
             let object: [String: Any] = [

@@ -33,6 +33,9 @@ private let lmDomainsInstalled = [
         #expect(throws: ContinualError.unknownStrategy(name: "gem", known: ContinualStrategies.names)) {
             try run(["--scenario", "lm-domains", "--strategy", "gem"])
         }
+        #expect(throws: TrainingError.self) {
+            try run(["--scenario", "lm-domains", "--strategy", "naive", "--resume"])
+        }
         // Settings are checked before any data is read.
         #expect(throws: ContinualError.self) {
             try run(["--scenario", "lm-domains", "--strategy", "replay", "--memory", "0"])

@@ -32,14 +32,10 @@ public enum ContinualStrategies {
     /// The default memory of each strategy that keeps examples.
     public static let defaultMemory: [String: Int] = ["replay": 100, "agem": 100, "dual-memory": 100]
 
-    /// Strategy `name` for `scenario`, with `memory` and `lambda` in place of the defaults when given.
-    /// - Throws: ``ContinualError/unknownStrategy(name:known:)``;
-    ///   ``ContinualError/invalidSetting(strategy:name:value:reason:)`` for a memory below 1, a λ below 0, or
-    ///   a setting the strategy does not take; ``ContinualError/unsupported(strategy:scenario:reason:)``
-    ///   for `adapters` on a model that takes no LoRA.
-    public static func make(
-        _ name: String, scenario: ContinualScenario, memory: Int? = nil, lambda: Float? = nil, seed: UInt64
-    ) throws -> ContinualStrategy {
+    /// Checks a strategy name and its settings without building anything.
+    /// - Throws: ``ContinualError/unknownStrategy(name:known:)``,
+    ///   ``ContinualError/invalidSetting(strategy:name:value:reason:)``.
+    public static func validate(_ name: String, memory: Int?, lambda: Float?) throws {
         guard names.contains(name) else { throw ContinualError.unknownStrategy(name: name, known: names) }
         if let memory, defaultMemory[name] == nil {
             throw ContinualError.invalidSetting(
@@ -53,8 +49,19 @@ public enum ContinualStrategies {
             throw ContinualError.invalidSetting(
                 strategy: name, name: "memory", value: "\(memory)", reason: "must be at least 1 example")
         }
+        if let lambda { try checkStrength(lambda, strategy: name) }
+    }
+
+    /// Strategy `name` for `scenario`, with `memory` and `lambda` in place of the defaults when given.
+    /// - Throws: ``ContinualError/unknownStrategy(name:known:)``;
+    ///   ``ContinualError/invalidSetting(strategy:name:value:reason:)`` for a memory below 1, a λ below 0, or
+    ///   a setting the strategy does not take; ``ContinualError/unsupported(strategy:scenario:reason:)``
+    ///   for `adapters` on a model that takes no LoRA.
+    public static func make(
+        _ name: String, scenario: ContinualScenario, memory: Int? = nil, lambda: Float? = nil, seed: UInt64
+    ) throws -> ContinualStrategy {
+        try validate(name, memory: memory, lambda: lambda)
         let strength = lambda ?? defaultLambda[name] ?? 0
-        try checkStrength(strength, strategy: name)
         let size = memory ?? defaultMemory[name] ?? 0
         let rows = max(1, scenario.settings.batchSize / 2)
         switch name {
