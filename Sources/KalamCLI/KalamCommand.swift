@@ -13,7 +13,7 @@ public struct KalamCommand: ParsableCommand {
         subcommands: [
             DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
             EmbedCommand.self, TokenizerCommand.self, MaskCommand.self, FinetuneCommand.self, ClassifyCommand.self,
-            BenchCommand.self,
+            ContinualCommand.self, BenchCommand.self,
         ]
     )
 
