@@ -19,7 +19,7 @@ public struct ContinualCommand: ParsableCommand {
 
             Strategies (default memory in examples, default λ):
               naive, joint (all tasks at every stage), cumulative (tasks 0..t at stage t)
-              ewc (λ 100), online-ewc (λ 100, γ 0.9), si (λ 1, ξ 0.1), mas (λ 1), l2sp (λ 0.01), lwf (λ 1, T 2)
+              ewc (λ 1e4), online-ewc (λ 1e4, γ 0.9), si (λ 100, ξ 0.1), mas (λ 1), l2sp (λ 0.01), lwf (λ 1, T 2)
               replay (memory 100), agem (memory 100), adapters (LoRA r8 + head per task, by task id)
               dual-memory (memory 100, consistency λ 0.1, slow EMA model scores the tasks)
 

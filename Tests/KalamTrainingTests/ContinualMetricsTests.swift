@@ -100,7 +100,7 @@ final class PenaltyToy: Module {
             si.accumulate(parameters: model.trainableParameters())
         }
         // Step 1: g = −2, Δθ = 0.5, ω += 1; step 2: g = −1, Δθ = 0.25, ω += 0.25.
-        #expect(abs(si.pathIntegral["a"]![0] - 1.25) < 1e-6)
+        #expect(abs(si.pathIntegral["a"]!.scalars[0] - 1.25) < 1e-6)
         si.consolidate(parameters: model.trainableParameters())
         // Ω = ω / (Δ² + ξ) = 1.25 / (0.75² + 0.1); b never moved and has no importance.
         #expect(abs(si.penalty.importance["a"]!.scalars[0] - 1.25 / 0.6625) < 1e-5)

@@ -85,19 +85,21 @@ public enum ImportanceEstimate {
             model.train(wasTraining)
             for (p, g) in zip(parameters, saved) { p.tensor.grad = g }
         }
-        var sums = parameters.map { [Float](repeating: 0, count: $0.tensor.count) }
+        let sums = parameters.map { Tensor.zeros($0.tensor.shape) }
         for example in examples {
             zeroGrad(parameters)
             try loss(scenario.batch([example])).backward()
-            for (i, p) in parameters.enumerated() {
-                guard let g = p.tensor.grad?.contiguous().scalars else { continue }
-                for k in g.indices { sums[i][k] += square ? g[k] * g[k] : abs(g[k]) }
+            for (p, sum) in zip(parameters, sums) {
+                guard let g = p.tensor.grad?.contiguous() else { continue }
+                let (gs, out) = (g.data, sum.data)
+                if square {
+                    for k in 0..<sum.count { out[k] += gs[k] * gs[k] }
+                } else {
+                    for k in 0..<sum.count { out[k] += abs(gs[k]) }
+                }
             }
         }
         let n = Float(max(1, examples.count))
-        return Dictionary(
-            uniqueKeysWithValues: zip(parameters, sums).map { p, sum in
-                (p.key, try! Tensor(sum.map { $0 / n }, shape: p.tensor.shape))  // sum has the parameter's count
-            })
+        return Dictionary(uniqueKeysWithValues: zip(parameters, sums).map { ($0.key, $1 * (1 / n)) })
     }
 }

@@ -81,10 +81,10 @@ public final class SIStrategy: ContinualStrategy {
     /// The damping ξ.
     public let damping: Float
     /// The running path integral ω of the current task, by key.
-    public private(set) var pathIntegral: [String: [Float]] = [:]
-    var taskStart: [String: [Float]] = [:]
-    var lastGradient: [String: [Float]] = [:]
-    var lastValues: [String: [Float]] = [:]
+    public private(set) var pathIntegral: [String: Tensor] = [:]
+    var taskStart: [String: Tensor] = [:]
+    var lastGradient: [String: Tensor] = [:]
+    var lastValues: [String: Tensor] = [:]
 
     /// SI with strength `lambda` and damping `damping`.
     public init(lambda: Float, damping: Float = 0.1) throws {
@@ -101,14 +101,13 @@ public final class SIStrategy: ContinualStrategy {
 
     /// Starts a task at the parameters' current values.
     public func start(parameters: NamedParameters) {
-        taskStart = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.tensor.scalars) })
-        pathIntegral = taskStart.mapValues { [Float](repeating: 0, count: $0.count) }
+        taskStart = ParameterSnapshot(parameters).values
+        pathIntegral = taskStart.mapValues { Tensor.zeros($0.shape) }
     }
 
     public func transformGradients(_ parameters: NamedParameters, step: Int) throws {
-        lastGradient = Dictionary(
-            uniqueKeysWithValues: parameters.map { ($0.key, $0.tensor.grad!.contiguous().scalars) })
-        lastValues = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.tensor.scalars) })
+        lastGradient = Dictionary(uniqueKeysWithValues: parameters.map { ($0.key, $0.tensor.grad!.detached().copy()) })
+        lastValues = ParameterSnapshot(parameters).values
     }
 
     public func afterStep(model: TrainableModel, step: Int) throws {
@@ -118,9 +117,10 @@ public final class SIStrategy: ContinualStrategy {
     /// Adds `−g · Δθ` of the step just taken (from the gradients and values seen before it).
     public func accumulate(parameters: NamedParameters) {
         for (key, theta) in parameters {
-            guard let g = lastGradient[key], let before = lastValues[key], pathIntegral[key] != nil else { continue }
-            let after = theta.scalars
-            for k in g.indices { pathIntegral[key]![k] -= g[k] * (after[k] - before[k]) }
+            guard let g = lastGradient[key]?.data, let before = lastValues[key]?.data, let omega = pathIntegral[key]
+            else { continue }
+            let (after, out) = (theta.contiguous().data, omega.data)
+            for k in 0..<omega.count { out[k] -= g[k] * (after[k] - before[k]) }
         }
         lastGradient = [:]
         lastValues = [:]
@@ -133,30 +133,30 @@ public final class SIStrategy: ContinualStrategy {
     /// Ends a task: `Ω += ω / (Δ² + ξ)`, the anchor moves to the current values.
     public func consolidate(parameters: NamedParameters) {
         for (key, theta) in parameters {
-            guard let omega = pathIntegral[key], let start = taskStart[key] else { continue }
-            let now = theta.scalars
-            var importance = penalty.importance[key]?.scalars ?? [Float](repeating: 0, count: now.count)
-            for k in now.indices {
-                let delta = now[k] - start[k]
-                importance[k] += omega[k] / (delta * delta + damping)
+            guard let omega = pathIntegral[key]?.data, let start = taskStart[key]?.data else { continue }
+            let now = theta.detached().copy()
+            let importance = penalty.importance[key] ?? Tensor.zeros(theta.shape)
+            let (values, out) = (now.data, importance.data)
+            for k in 0..<now.count {
+                let delta = values[k] - start[k]
+                out[k] += omega[k] / (delta * delta + damping)
             }
-            penalty.importance[key] = try! Tensor(importance, shape: theta.shape)  // counts match
-            penalty.anchor[key] = try! Tensor(now, shape: theta.shape)
+            penalty.importance[key] = importance
+            penalty.anchor[key] = now
         }
         pathIntegral = [:]
     }
 
     public func stateTensors() -> [String: Tensor] {
-        var state = penalty.stateTensors()
-        for (key, omega) in pathIntegral { state["omega." + key] = try! Tensor(omega, shape: [omega.count]) }
-        for (key, start) in taskStart { state["start." + key] = try! Tensor(start, shape: [start.count]) }
-        return state
+        penalty.stateTensors()
+            .merging(ParameterSnapshot(values: pathIntegral).stateTensors(prefix: "omega.")) { a, _ in a }
+            .merging(ParameterSnapshot(values: taskStart).stateTensors(prefix: "start.")) { a, _ in a }
     }
 
     public func restore(stateTensors state: [String: Tensor]) throws {
         penalty.restore(state)
-        pathIntegral = (ParameterSnapshot.restore(state, prefix: "omega.")?.values ?? [:]).mapValues(\.scalars)
-        taskStart = (ParameterSnapshot.restore(state, prefix: "start.")?.values ?? [:]).mapValues(\.scalars)
+        pathIntegral = ParameterSnapshot.restore(state, prefix: "omega.")?.values ?? [:]
+        taskStart = ParameterSnapshot.restore(state, prefix: "start.")?.values ?? [:]
     }
 }
 

@@ -88,23 +88,33 @@ public final class AGEMStrategy: ContinualStrategy {
         guard let scenario, !buffer.examples.isEmpty else { return }
         var rng = KalamRandom(seed: seed).fork(stream: UInt64(task) << 32 + UInt64(step))
         let reference = scenario.batch(buffer.sample(referenceRows, rng: &rng))
-        let own = parameters.map { $0.tensor.grad!.contiguous().scalars }
+        let own = parameters.map { $0.tensor.grad!.contiguous() }
         let all = scenario.model.trainableParameters()
         zeroGrad(all)
         try scenario.loss(reference).backward()
-        let ref = parameters.map { p in
-            p.tensor.grad?.contiguous().scalars ?? [Float](repeating: 0, count: p.tensor.count)
+        let ref = parameters.map { $0.tensor.grad?.contiguous() }
+        var dot = 0.0, norm = 0.0
+        for (g, r) in zip(own, ref) {
+            guard let r else { continue }
+            let (gs, rs) = (g.data, r.data)
+            for k in 0..<g.count {
+                dot += Double(gs[k]) * Double(rs[k])
+                norm += Double(rs[k]) * Double(rs[k])
+            }
+        }
+        projections.total += 1
+        if dot < 0, norm > 0 {
+            // g − (g · r / r · r) r, parameter by parameter (``project(_:reference:)`` on the whole vector).
+            projections.projected += 1
+            let scale = Float(dot / norm)
+            for (g, r) in zip(own, ref) {
+                guard let r else { continue }
+                let (gs, rs) = (g.data, r.data)
+                for k in 0..<g.count { gs[k] -= scale * rs[k] }
+            }
         }
         zeroGrad(all)
-        let projected = Self.project(own.flatMap { $0 }, reference: ref.flatMap { $0 })
-        projections.total += 1
-        if projected != own.flatMap({ $0 }) { projections.projected += 1 }
-        var offset = 0
-        for p in parameters {
-            let n = p.tensor.count
-            p.tensor.grad = try Tensor(Array(projected[offset..<(offset + n)]), shape: p.tensor.shape)
-            offset += n
-        }
+        for (p, g) in zip(parameters, own) { p.tensor.grad = g }
     }
 
     public func stateTensors() -> [String: Tensor] { buffer.stateTensors(prefix: "buffer.") }
@@ -247,13 +257,12 @@ public final class DualMemoryStrategy: ContinualStrategy {
 
     public func afterStep(model: TrainableModel, step: Int) throws {
         steps += 1
-        guard var values = slow?.values else { return }
+        guard let slow else { return }
         for (key, theta) in model.trainableParameters() {
-            guard let s = values[key] else { continue }
-            let now = theta.scalars, old = s.scalars
-            values[key] = try Tensor(zip(old, now).map { decay * $0 + (1 - decay) * $1 }, shape: s.shape)
+            guard let s = slow.values[key]?.data else { continue }
+            let now = theta.contiguous().data
+            for k in 0..<theta.count { s[k] = decay * s[k] + (1 - decay) * now[k] }
         }
-        slow = ParameterSnapshot(values: values)
     }
 
     public func score(task: Int, scenario: ContinualScenario) throws -> Double {
