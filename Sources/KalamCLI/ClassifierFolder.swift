@@ -17,13 +17,7 @@ struct ClassifierFolder {
 
     /// Opens `directory`. An adapter's base path is tried as given, then relative to the adapter folder.
     init(directory: URL, maxLength requested: Int = 128) throws {
-        let adapterConfig = directory.appendingPathComponent("adapter_config.json")
-        if FileManager.default.fileExists(atPath: adapterConfig.path) {
-            let adapter = try AdapterConfig.load(from: adapterConfig)
-            guard let basePath = adapter.baseModelNameOrPath else {
-                throw AdapterError.malformedConfig(path: adapterConfig.path, reason: "no base_model_name_or_path")
-            }
-            let base = Self.resolve(basePath, relativeTo: directory)
+        if let base = try Self.adapterBase(of: directory) {
             let labelled = directory.appendingPathComponent("config.json")
             let hasLabels = FileManager.default.fileExists(atPath: labelled.path)
             let weights = base.appendingPathComponent("model.safetensors")
@@ -164,6 +158,17 @@ struct ClassifierFolder {
     /// The id every input ends with (T5's `</s>`), or nil.
     private(set) var endOfText: Int32?
 
+    /// The base folder of an adapter folder (its `base_model_name_or_path`, as given or relative to the
+    /// adapter), or nil when `directory` holds no `adapter_config.json`.
+    static func adapterBase(of directory: URL) throws -> URL? {
+        let file = directory.appendingPathComponent("adapter_config.json")
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        guard let basePath = try AdapterConfig.load(from: file).baseModelNameOrPath else {
+            throw AdapterError.malformedConfig(path: file.path, reason: "no base_model_name_or_path")
+        }
+        return resolve(basePath, relativeTo: directory)
+    }
+
     static func resolve(_ path: String, relativeTo directory: URL) -> URL {
         let direct = URL(fileURLWithPath: path)
         if FileManager.default.fileExists(atPath: direct.path) { return direct }
@@ -241,13 +246,7 @@ struct TaggerFolder {
     let maxLength: Int
 
     init(directory: URL, maxLength requested: Int = 128) throws {
-        let adapterConfig = directory.appendingPathComponent("adapter_config.json")
-        if FileManager.default.fileExists(atPath: adapterConfig.path) {
-            let adapter = try AdapterConfig.load(from: adapterConfig)
-            guard let basePath = adapter.baseModelNameOrPath else {
-                throw AdapterError.malformedConfig(path: adapterConfig.path, reason: "no base_model_name_or_path")
-            }
-            let base = ClassifierFolder.resolve(basePath, relativeTo: directory)
+        if let base = try ClassifierFolder.adapterBase(of: directory) {
             var config = try BertConfig.load(from: base)
             let saved = try BertConfig.load(from: directory.appendingPathComponent("config.json"))
             try ClassifierFolder.checkSameBase(saved, config, base: base.path)

@@ -31,17 +31,14 @@ public final class LoRALinear: Linear, LoRALayer {
         wrapping base: Linear, rank: Int, alpha: Float, dropout: Float = 0, rankStabilized: Bool = false,
         source: RandomSource, rng: inout KalamRandom
     ) {
-        let (outFeatures, inFeatures) = (base.weight.shape[0], base.weight.shape[1])
+        let f = LoRAFactors(
+            inFeatures: base.weight.shape[1], outFeatures: base.weight.shape[0], rank: rank, alpha: alpha,
+            dropout: dropout, rankStabilized: rankStabilized, source: source, rng: &rng)
         self.rank = rank
         self.alpha = alpha
-        scaling = rankStabilized ? alpha / Float(rank).squareRoot() : alpha / Float(rank)
+        scaling = f.scaling
         super.init(weight: base.weight, bias: base.bias)
-        let bound = 1 / Float(inFeatures).squareRoot()
-        let a = Tensor(uninitializedShape: [rank, inFeatures])
-        for i in 0..<a.count { a.data[i] = Float(rng.nextDouble() * 2 - 1) * bound }
-        _loraA.wrappedValue = Linear(weight: a, bias: nil)
-        _loraB.wrappedValue = Linear(weight: Tensor.zeros([outFeatures, rank]), bias: nil)
-        _loraDropout.wrappedValue = Dropout(dropout, source: source)
+        (_loraA.wrappedValue, _loraB.wrappedValue, _loraDropout.wrappedValue) = (f.a, f.b, f.dropout)
         weight.requiringGrad(false)
         bias?.requiringGrad(false)
     }
@@ -90,6 +87,26 @@ public protocol LoRALayer: Module {
     func unloaded() -> Module
 }
 
+/// The trainable half of a LoRA layer, the same for a `Linear` and a `Conv1D`: `A` `[r, in]` drawn
+/// Kaiming-uniform as PEFT does (uniform in `±1/√in`), `B` `[out, r]` zero, the dropout on the path, and
+/// the scale `α / r` (or `α / √r`).
+struct LoRAFactors {
+    let a: Linear, b: Linear, dropout: Dropout, scaling: Float
+
+    init(
+        inFeatures: Int, outFeatures: Int, rank: Int, alpha: Float, dropout p: Float, rankStabilized: Bool,
+        source: RandomSource, rng: inout KalamRandom
+    ) {
+        let bound = 1 / Float(inFeatures).squareRoot()
+        let weight = Tensor(uninitializedShape: [rank, inFeatures])
+        for i in 0..<weight.count { weight.data[i] = Float(rng.nextDouble() * 2 - 1) * bound }
+        a = Linear(weight: weight, bias: nil)
+        b = Linear(weight: Tensor.zeros([outFeatures, rank]), bias: nil)
+        dropout = Dropout(p, source: source)
+        scaling = rankStabilized ? alpha / Float(rank).squareRoot() : alpha / Float(rank)
+    }
+}
+
 func loraAddInPlace(_ target: Tensor, _ update: Tensor, sign: Float) {
     precondition(target.isContiguous, "LoRA base weights are dense")
     let values = update.scalars, p = target.data
@@ -118,16 +135,13 @@ public final class LoRAConv1D: Conv1D, LoRALayer {
         wrapping base: Conv1D, rank: Int, alpha: Float, dropout: Float = 0, rankStabilized: Bool = false,
         source: RandomSource, rng: inout KalamRandom
     ) {
-        let (inFeatures, outFeatures) = (base.weight.shape[0], base.weight.shape[1])
+        let f = LoRAFactors(
+            inFeatures: base.weight.shape[0], outFeatures: base.weight.shape[1], rank: rank, alpha: alpha,
+            dropout: dropout, rankStabilized: rankStabilized, source: source, rng: &rng)
         self.rank = rank
-        scaling = rankStabilized ? alpha / Float(rank).squareRoot() : alpha / Float(rank)
+        scaling = f.scaling
         super.init(weight: base.weight, bias: base.bias)
-        let bound = 1 / Float(inFeatures).squareRoot()
-        let a = Tensor(uninitializedShape: [rank, inFeatures])
-        for i in 0..<a.count { a.data[i] = Float(rng.nextDouble() * 2 - 1) * bound }
-        _loraA.wrappedValue = Linear(weight: a, bias: nil)
-        _loraB.wrappedValue = Linear(weight: Tensor.zeros([outFeatures, rank]), bias: nil)
-        _loraDropout.wrappedValue = Dropout(dropout, source: source)
+        (_loraA.wrappedValue, _loraB.wrappedValue, _loraDropout.wrappedValue) = (f.a, f.b, f.dropout)
         weight.requiringGrad(false)
         bias.requiringGrad(false)
     }
