@@ -38,24 +38,31 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Strict JSON (ordered keys, exact integers, duplicate keys rejected), below everything else.
         .target(name: "KalamJSON", swiftSettings: swift5),
+        // Atomic file writes (temporary file, fsync, rename), shared by every module that writes.
+        .target(name: "KalamFiles", swiftSettings: swift5),
         .target(
             name: "KalamCore",
-            dependencies: ["KalamJSON", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: [
+                "KalamJSON", "KalamFiles", .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ],
             swiftSettings: swift5
         ),
         .target(name: "KalamNN", dependencies: ["KalamCore"], swiftSettings: swift5),
         .target(
             name: "KalamText",
             dependencies: [
-                "KalamJSON", "CZlib", .product(name: "HeapModule", package: "swift-collections"),
+                "KalamJSON", "KalamFiles", "CZlib", .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swift5
         ),
         // `kalam data install`: the catalog of corpora and models and the installer (Debian, PyPI).
-        .target(name: "KalamData", dependencies: ["KalamText"], swiftSettings: swift5),
-        .target(name: "KalamModels", dependencies: ["KalamNN", "KalamText", "KalamJSON"], swiftSettings: swift5),
-        .target(name: "KalamTraining", dependencies: ["KalamModels", "KalamText"], swiftSettings: swift5),
+        .target(name: "KalamData", dependencies: ["KalamText", "KalamFiles"], swiftSettings: swift5),
+        .target(
+            name: "KalamModels", dependencies: ["KalamNN", "KalamText", "KalamJSON", "KalamFiles"],
+            swiftSettings: swift5),
+        .target(
+            name: "KalamTraining", dependencies: ["KalamModels", "KalamText", "KalamFiles"], swiftSettings: swift5),
         .target(
             name: "KalamGeneration",
             dependencies: ["KalamModels", "KalamJSON"],
@@ -64,7 +71,7 @@ let package = Package(
         .target(
             name: "KalamCLI",
             dependencies: [
-                "KalamTraining", "KalamGeneration", "KalamData",
+                "KalamTraining", "KalamGeneration", "KalamData", "KalamFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift5
@@ -73,7 +80,11 @@ let package = Package(
         // The fuzzing harness (run on demand, not by the tests): mutated inputs to every file reader.
         .executableTarget(
             name: "kalam-fuzz", dependencies: ["KalamTraining"], path: "Sources/KalamFuzz", swiftSettings: swift5),
+        // The crash-anywhere harness (run on demand): kill -9 at random moments of a run, resume, compare.
+        .executableTarget(
+            name: "kalam-crash", dependencies: ["KalamTraining"], path: "Sources/KalamCrash", swiftSettings: swift5),
         .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
+        .testTarget(name: "KalamFilesTests", dependencies: ["KalamFiles"], swiftSettings: swift5),
         .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
         .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "KalamJSON", "CZlib"], swiftSettings: swift5),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KalamFiles
 import KalamText
 
 /// `kalam bench pos dump|run`: English part-of-speech tagging speed, for `Benchmarks/pos/run.sh`.
@@ -37,7 +38,7 @@ struct BenchPOSCommand: ParsableCommand {
                 if out.count >= sentences { break }
             }
             guard !out.isEmpty else { throw BenchError.emptyInput(path: "the installed corpora") }
-            try (out.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try AtomicFile.write(out.joined(separator: "\n") + "\n", to: URL(fileURLWithPath: file))
             let words = out.reduce(0) { $0 + $1.split(separator: " ").count }
             FileHandle.standardError.write(Data("wrote \(out.count) sentences, \(words) words to \(file)\n".utf8))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KalamCore
+import KalamFiles
 import KalamModels
 import KalamNN
 import KalamText
@@ -11,7 +12,8 @@ import KalamTraining
 public struct FinetuneCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "finetune",
-        abstract: "Fine-tune a BERT model for text classification: frozen, partial, full, LoRA or adapters.",
+        abstract:
+            "Fine-tune a BERT, ELECTRA, GPT-2 or T5 model to classify text or tag tokens: frozen, partial, full, LoRA or adapters.",
         discussion: """
             Tasks: bbc-news (5 topics), chatterbot-en, chatterbot-fa (a conversation's first line, labelled with \
             its topic; topics with fewer than 5 examples are left out and listed), or a .jsonl (text, label) or \
@@ -357,8 +359,8 @@ public struct FinetuneCommand: ParsableCommand {
             try AdapterFolder.save(model, config: config, to: out)
             var labelled = model.config
             labelled.architectures = [M.architecture]
-            try (try labelled.jsonData() + Data("\n".utf8)).write(
-                to: out.appendingPathComponent("config.json"), options: .atomic)
+            try AtomicFile.write(
+                try labelled.jsonData() + Data("\n".utf8), to: out.appendingPathComponent("config.json"))
             try copyTokenizerFiles(from: modelURL, to: out)
         default:
             try model.mergeAndUnloadLoRA()

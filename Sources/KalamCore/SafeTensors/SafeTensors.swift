@@ -3,6 +3,7 @@
 // bytes, and the file written to a temporary name in the same folder and renamed into place.
 
 import Foundation
+import KalamFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -144,17 +145,6 @@ public enum SafeTensors {
         return out
     }
 
-    /// The C library's `write(2)`, named apart from ``write(_:metadata:to:)``.
-    private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-        #if canImport(Glibc)
-            return Glibc.write(fd, buffer, count)
-        #elseif canImport(Musl)
-            return Musl.write(fd, buffer, count)
-        #else
-            return Darwin.write(fd, buffer, count)
-        #endif
-    }
-
     /// A JSON string literal escaped as serde_json escapes it.
     static func jsonString(_ text: String) -> String {
         var out = "\""
@@ -179,40 +169,12 @@ public enum SafeTensors {
         return out + "\""
     }
 
-    /// Writes `bytes` to a temporary file beside `url`, flushes it to disk, and renames it over `url`,
-    /// so readers see either the old file or the complete new one.
+    /// Writes `bytes` to `url` with ``AtomicFile``: readers see either the old file or the complete new one.
     public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let path = url.path
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        func failure(_ what: String) -> SafeTensorsError {
-            .writeFailed(file: path, reason: "\(what): \(String(cString: strerror(errno)))")
-        }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw failure("cannot create \(temporary)") }
-        var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                written += n
-            }
-            return true
-        }
-        if !ok || fsync(fd) != 0 {
-            let error = failure("cannot write \(temporary)")
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let error = failure("cannot rename \(temporary)")
-            unlink(temporary)
-            throw error
+        do {
+            try bytes.withUnsafeBytes { try AtomicFile.write(bytes: $0, to: url) }
+        } catch let error as FileWriteError {
+            throw SafeTensorsError.writeFailed(file: error.path, reason: error.reason)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KalamFiles
 
 /// One verse of the King James Bible.
 public struct KJVVerse: Sendable, Equatable, Hashable {
@@ -121,7 +122,7 @@ public enum KJVCorpus {
 
     /// Writes `kjv.txt` and `kjv-refs.tsv` into `directory` (each through a temporary file and a rename).
     public static func write(_ verses: [KJVVerse], to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(directory)
         var text = ""
         var refs = ""
         for verse in verses {
@@ -129,8 +130,8 @@ public enum KJVCorpus {
             text += "\n"
             refs += "\(verse.book)\t\(verse.chapter)\t\(verse.verse)\n"
         }
-        try Data(text.utf8).write(to: directory.appendingPathComponent(textFileName), options: .atomic)
-        try Data(refs.utf8).write(to: directory.appendingPathComponent(referencesFileName), options: .atomic)
+        try AtomicFile.write(text, to: directory.appendingPathComponent(textFileName))
+        try AtomicFile.write(refs, to: directory.appendingPathComponent(referencesFileName))
     }
 
     /// `Ge1:1 text` → (`Ge`, 1, 1, `text`); a leading digit belongs to the book (`1Sm3:4`).

@@ -1,4 +1,5 @@
 import Foundation
+import KalamFiles
 
 /// The weights of an averaged-perceptron tagger, in the JSON layout `denckring-en-pos` ships.
 ///
@@ -90,23 +91,14 @@ public struct PerceptronModel: Codable, Equatable, Sendable {
         return try encoder.encode(self)
     }
 
-    /// Writes the model as JSON (uncompressed), through a temporary file renamed into place.
+    /// Writes the model as JSON (uncompressed) with ``AtomicFile``.
+    /// - Throws: ``TaggerError/io(path:message:)``.
     public func save(to url: URL) throws {
         let data = try jsonData()
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try data.write(to: temporary)
-            // rename(2) replaces an existing file atomically.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw TaggerError.io(path: url.path, message: String(cString: strerror(errno)))
-            }
-        } catch let error as TaggerError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw TaggerError.io(path: url.path, message: error.localizedDescription)
+            try AtomicFile.write(data, to: url)
+        } catch let error as FileWriteError {
+            throw TaggerError.io(path: error.path, message: error.reason)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KalamFiles
 import KalamJSON
 
 /// The other tokenizer file layouts: BERT's `vocab.txt`, GPT-2's `vocab.json` + `merges.txt`,
@@ -83,24 +84,14 @@ public enum TokenizerFiles {
         return nil
     }
 
-    /// Writes text to a temporary file next to `url`, then renames it into place with `rename(2)`,
-    /// which replaces an existing file atomically: a reader sees the old file or the new one, and a
-    /// failure leaves the old one as it was. (Foundation's `replaceItemAt` on Linux removed the old
-    /// file and then failed.)
+    /// Writes text to `url` with ``AtomicFile``: an existing file is replaced in one step, and a failure
+    /// leaves it as it was.
+    /// - Throws: ``TokenizerError/fileUnwritable(path:reason:)``.
     public static func writeAtomically(_ text: String, to url: URL) throws {
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try Data(text.utf8).write(to: tmp)
-            guard rename(tmp.path, url.path) == 0 else {
-                throw TokenizerError.fileUnwritable(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as TokenizerError {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw TokenizerError.fileUnwritable(path: url.path, reason: error.localizedDescription)
+            try AtomicFile.write(text, to: url)
+        } catch let error as FileWriteError {
+            throw TokenizerError.fileUnwritable(path: error.path, reason: error.reason)
         }
     }
 
