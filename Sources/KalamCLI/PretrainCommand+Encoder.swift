@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KalamCore
+import KalamFiles
 import KalamModels
 import KalamText
 import KalamTraining
@@ -115,7 +116,7 @@ extension PretrainCommand {
         let trainer = try Trainer(
             model: model, objective: objective, data: data.train.iterator(batchSize: batchSize, seed: seed),
             validation: validation, configuration: options, runDirectory: outURL)
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(outURL)
         if !reuseTokenizer { try TokenizerJSON.save(tok, to: savedTokenizer) }
         trainer.writeExtraCheckpointFiles = { folder in
             try configData.write(to: folder.appendingPathComponent("config.json"))
@@ -137,7 +138,7 @@ extension PretrainCommand {
         {
             print(line)
         }
-        trainer.logSummary(summary)
+        try trainer.logSummary(summary)
         if result.stopReason == .interrupted {
             print("interrupted at step \(result.step); checkpoint saved. Continue with the same command and --resume.")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KalamCore
+import KalamFiles
 import KalamModels
 import KalamText
 import KalamTraining
@@ -10,7 +11,7 @@ import KalamTraining
 public struct PretrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "pretrain",
-        abstract: "Pretrain a GPT-2 language model from scratch on a corpus.",
+        abstract: "Pretrain a GPT-2, BERT, T5 or ELECTRA model from scratch on a corpus.",
         discussion: """
             Writes an HF-layout model directory to --out (config.json, model.safetensors, tokenizer.json) plus \
             the trainer's state: checkpoints/step-NNNNNNNN/ (the newest --keep-checkpoints), metrics.jsonl \
@@ -161,7 +162,7 @@ public struct PretrainCommand: ParsableCommand {
         let trainer = try Trainer(
             model: model, objective: CausalLMObjective(model: model), train: data.train,
             validation: data.validation, configuration: options, runDirectory: outURL)
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        try AtomicFile.createFolder(outURL)
         if !reuseTokenizer { try TokenizerJSON.save(tok, to: savedTokenizer) }
         let configData = try config.jsonData()
         trainer.writeExtraCheckpointFiles = { folder in
@@ -191,18 +192,18 @@ public struct PretrainCommand: ParsableCommand {
             "unigram_val_perplexity": String(format: "%.2f", Foundation.exp(unigram)),
             "seconds": String(format: "%.1f", result.seconds), "tokens_seen": "\(result.tokensSeen)",
         ]
-        if let last = result.evaluations.last {
+        if let last = trainer.lastEvaluation {
             summary["val_loss"] = String(format: "%.4f", last.loss)
             summary["val_perplexity"] = String(format: "%.2f", Foundation.exp(Double(last.loss)))
         }
-        trainer.logSummary(summary)
+        try trainer.logSummary(summary)
         switch result.stopReason {
         case .interrupted:
             print("interrupted at step \(result.step); checkpoint saved. Continue with the same command and --resume.")
         case .earlyStopped: print("stopped early at step \(result.step): the validation loss stopped improving")
         default: break
         }
-        if let last = result.evaluations.last {
+        if let last = trainer.lastEvaluation {
             print(
                 String(
                     format: "validation loss %.4f (perplexity %.2f) after %d steps, %.0f s", last.loss,

@@ -123,6 +123,75 @@ enum TinyRun {
         #expect(try Trainer.readState(from: store.latest!).step == 8)
     }
 
+    @Test func checkpointMovedAsideForAReplacementStaysTheCheckpointUntilReplaced() throws {
+        let dir = try TinyRun.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = TinyRun.options(steps: 4)
+        options.checkpointEvery = 2
+        options.keepCheckpoints = 1
+        let (trainer, _) = try TinyRun.trainer(options: options, directory: dir)
+        _ = try trainer.run()
+        let store = trainer.checkpointStore!
+        let fm = FileManager.default
+        func names() throws -> [String] { try fm.contentsOfDirectory(atPath: store.directory.path).sorted() }
+        #expect(try names() == ["step-00000004"])
+
+        // Killed between moving step 4 aside and renaming its new save into place, with a half-deleted
+        // older checkpoint and a temporary folder beside it.
+        let final = store.directory.appendingPathComponent("step-00000004")
+        let aside = store.directory.appendingPathComponent(".old-step-00000004")
+        try fm.moveItem(at: final, to: aside)
+        try fm.createDirectory(
+            at: store.directory.appendingPathComponent(".del-step-00000002"), withIntermediateDirectories: true)
+        try fm.createDirectory(
+            at: store.directory.appendingPathComponent(".tmp-step-00000004-99"), withIntermediateDirectories: true)
+        #expect(store.checkpoints().map(\.step) == [4])
+        #expect(try CheckpointStore.resolve(dir).path == aside.path)
+        #expect(try Trainer.readState(from: aside).step == 4)
+
+        // Once the replacement is in place the moved-aside copy no longer counts.
+        try fm.copyItem(at: aside, to: final)
+        #expect(store.checkpoints().map(\.url.path) == [final.path])
+        try fm.removeItem(at: final)
+
+        // The next save puts the moved-aside checkpoint back and removes the leftovers.
+        store.recoverInterruptedSaves()
+        #expect(try names() == ["step-00000004"])
+        #expect(try Trainer.readState(from: final).step == 4)
+    }
+
+    @Test func runResumedFromItsLastCheckpointDoesNotEvaluateAgain() throws {
+        let dirA = try TinyRun.temporaryDirectory(), dirB = try TinyRun.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: dirA)
+            try? FileManager.default.removeItem(at: dirB)
+        }
+        let (a, modelA) = try TinyRun.trainer(directory: dirA)
+        _ = try a.run()
+        let (b, _) = try TinyRun.trainer(directory: dirB)
+        _ = try b.run()
+        // Killed after the last checkpoint but before the run's end: resuming re-saves the same step.
+        let (c, modelC) = try TinyRun.trainer(modelSeed: 99, directory: dirB)
+        let resumed = try c.run(resumeFrom: dirB)
+        #expect(resumed.step == 8)
+        #expect(resumed.evaluations.isEmpty)
+        #expect(c.lastEvaluation?.step == 8)
+        #expect(c.lastEvaluation?.loss.bitPattern == a.lastEvaluation?.loss.bitPattern)
+        #expect(TinyRun.bits(modelC) == TinyRun.bits(modelA))
+        func timeless(_ dir: URL) throws -> [MetricsRecord] {
+            try MetricsLog.read(dir.appendingPathComponent("metrics.jsonl")).map {
+                var r = $0
+                r.elapsed = nil
+                r.tokensPerSecond = nil
+                return r
+            }
+        }
+        let log = try timeless(dirB)
+        #expect(log.filter { $0.kind == "eval" }.map(\.step) == [2, 4, 6, 8])
+        #expect(log == (try timeless(dirA)))
+        #expect(c.checkpointStore!.checkpoints().map(\.step) == [6, 8])
+    }
+
     @Test func interruptSavesACheckpointAndStops() throws {
         let dir = try TinyRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamFiles
 import KalamNN
 
 /// What a continual run measured.
@@ -159,7 +160,7 @@ public enum ContinualRunner {
         _ dir: URL, task: Int, state: ContinualProgress, scenario: ContinualScenario, strategy: ContinualStrategy
     ) throws {
         let folder = dir.appendingPathComponent("after-task-\(task)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try CheckpointStore.createFolder(folder)
         try scenario.model.writeCheckpointParameters(to: folder.appendingPathComponent("model.safetensors"))
         let tensors = strategy.stateTensors().sorted { $0.key < $1.key }.map {
             SafeTensors.TensorData.float32(name: $0.key, shape: $0.value.shape, values: $0.value.scalars)
@@ -168,15 +169,15 @@ public enum ContinualRunner {
         do {
             try SafeTensors.write(tensors: tensors, to: strategyURL)
         } catch {
-            throw TrainingError.writeFailed(path: strategyURL.path, reason: "\(error)")
+            throw TrainingError.writeFailure(error, path: strategyURL.path)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let url = dir.appendingPathComponent(progressFile)
         do {
-            try encoder.encode(state).write(to: url, options: .atomic)
+            try AtomicFile.write(try encoder.encode(state), to: url)
         } catch {
-            throw TrainingError.writeFailed(path: url.path, reason: "\(error)")
+            throw TrainingError.writeFailure(error, path: url.path)
         }
     }
 

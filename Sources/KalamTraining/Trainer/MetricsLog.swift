@@ -1,4 +1,5 @@
 import Foundation
+import KalamFiles
 
 /// One record of the JSONL metrics log.
 public struct MetricsRecord: Codable, Sendable, Equatable {
@@ -56,7 +57,7 @@ public final class MetricsLog {
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {
-            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.createFolder(url.deletingLastPathComponent())
             if let step, let data = fm.contents(atPath: url.path) {
                 let decoder = JSONDecoder()
                 let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
@@ -64,13 +65,15 @@ public final class MetricsLog {
                     return r.step <= step && r.kind != "summary"
                 }
                 let text = kept.map { $0 + "\n" }.joined()
-                try Data(text.utf8).write(to: url, options: .atomic)
+                try AtomicFile.write(text, to: url)
             } else if step == nil {
-                try Data().write(to: url, options: .atomic)
+                try AtomicFile.write(Data(), to: url)
             }
             if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
             handle = try FileHandle(forWritingTo: url)
             handle.seekToEndOfFile()
+        } catch let error as FileWriteError {
+            throw TrainingError.writeFailed(path: url.path, reason: error.reason)
         } catch {
             throw TrainingError.writeFailed(path: url.path, reason: error.localizedDescription)
         }
@@ -79,9 +82,14 @@ public final class MetricsLog {
     deinit { try? handle.close() }
 
     /// Appends one record.
-    public func append(_ record: MetricsRecord) {
+    /// - Throws: ``TrainingError/writeFailed(path:reason:)`` when the file system refuses (a full disk).
+    public func append(_ record: MetricsRecord) throws {
         guard let data = try? encoder.encode(record) else { return }
-        handle.write(data + Data("\n".utf8))
+        do {
+            try handle.write(contentsOf: data + Data("\n".utf8))
+        } catch {
+            throw TrainingError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
     }
 
     /// Reads every record of a log file.

@@ -30,7 +30,7 @@ extension TrainableModel {
         do {
             try saveParameters(to: url)
         } catch {
-            throw TrainingError.writeFailed(path: url.path, reason: "\(error)")
+            throw TrainingError.writeFailure(error, path: url.path)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KalamCore
+import KalamFiles
 import KalamNN
 
 extension Trainer {
@@ -37,22 +38,22 @@ extension Trainer {
                 do {
                     try SafeTensors.write(tensors: tensors, to: pluginURL)
                 } catch {
-                    throw TrainingError.writeFailed(path: pluginURL.path, reason: "\(error)")
+                    throw TrainingError.writeFailure(error, path: pluginURL.path)
                 }
             }
             let optimizerURL = folder.appendingPathComponent(CheckpointFile.optimizer)
             do {
                 try optimizer.saveState(to: optimizerURL)
             } catch {
-                throw TrainingError.writeFailed(path: optimizerURL.path, reason: "\(error)")
+                throw TrainingError.writeFailure(error, path: optimizerURL.path)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             let stateURL = folder.appendingPathComponent(CheckpointFile.state)
             do {
-                try encoder.encode(state).write(to: stateURL)
+                try AtomicFile.write(try encoder.encode(state), to: stateURL)
             } catch {
-                throw TrainingError.writeFailed(path: stateURL.path, reason: error.localizedDescription)
+                throw TrainingError.writeFailure(error, path: stateURL.path)
             }
             try writeExtraCheckpointFiles?(folder)
         }
@@ -130,6 +131,11 @@ extension Trainer {
         objectiveRNG = state.objectiveRNG
         bestValidationLoss = state.bestValidationLoss
         evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
+        if let evaluated = state.lastEvaluationStep, let loss = state.lastValidationLoss {
+            lastEvaluation = (evaluated, loss)
+        } else {
+            lastEvaluation = nil
+        }
         losses = state.losses
         // A run asked to go further than the checkpoint's: the curve so far is kept and decays from
         // the step reached to the new end.
@@ -163,7 +169,8 @@ extension Trainer {
             step: step, tokensSeen: tokensSeen, architecture: model.architectureDescriptor,
             configuration: configuration, dataPosition: try data.checkpointPosition(), schedule: schedule,
             objectiveRNG: objectiveRNG, modelRNG: model.randomSource.generator, bestValidationLoss: bestValidationLoss,
-            evaluationsWithoutImprovement: evaluationsWithoutImprovement, losses: losses)
+            evaluationsWithoutImprovement: evaluationsWithoutImprovement, lastEvaluationStep: lastEvaluation?.step,
+            lastValidationLoss: lastEvaluation?.loss, losses: losses)
     }
 
     /// A readable form of an error (its `description` when it has one).

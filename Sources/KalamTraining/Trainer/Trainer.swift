@@ -82,6 +82,8 @@ public final class Trainer {
     var losses: [Float] = []
     var bestValidationLoss: Float?
     var evaluationsWithoutImprovement = 0
+    /// The step and validation loss of the newest evaluation, this run's or the checkpoint's it resumed.
+    public internal(set) var lastEvaluation: (step: Int, loss: Float)?
     private var log: MetricsLog?
 
     /// A trainer at step 0.
@@ -203,7 +205,7 @@ public final class Trainer {
                 r.gradNorm = norm
                 r.tokensPerSecond = rate
                 r.elapsed = now.timeIntervalSince(start)
-                log?.append(r)
+                try log?.append(r)
                 display?.show(
                     ProgressUpdate(
                         step: step, totalSteps: c.steps, loss: loss, tokensPerSecond: rate,
@@ -215,7 +217,7 @@ public final class Trainer {
                 let v = try evaluate()
                 lastValidation = v
                 evaluations.append((step, v))
-                record(validation: v, elapsed: Date().timeIntervalSince(start))
+                try record(validation: v, elapsed: Date().timeIntervalSince(start))
                 if let patience = c.earlyStoppingPatience, evaluationsWithoutImprovement >= patience {
                     reason = .earlyStopped
                     break
@@ -226,10 +228,10 @@ public final class Trainer {
                 display?.message("saved checkpoint \(CheckpointStore.name(step: step))")
             }
         }
-        if reason == .completed, validationBatches != nil, evaluations.last?.step != step {
+        if reason == .completed, validationBatches != nil, lastEvaluation?.step != step {
             let v = try evaluate()
             evaluations.append((step, v))
-            record(validation: v, elapsed: Date().timeIntervalSince(start))
+            try record(validation: v, elapsed: Date().timeIntervalSince(start))
         }
         if runDirectory != nil, step > 0 { lastCheckpoint = try saveCheckpoint() }
         return TrainingResult(
@@ -274,28 +276,29 @@ public final class Trainer {
     }
 
     /// Logs an evaluation and updates early-stopping counters.
-    private func record(validation v: Float, elapsed: Double) {
+    private func record(validation v: Float, elapsed: Double) throws {
         if let best = bestValidationLoss, v > best - configuration.earlyStoppingMinDelta {
             evaluationsWithoutImprovement += 1
         } else {
             evaluationsWithoutImprovement = 0
         }
         bestValidationLoss = min(bestValidationLoss ?? v, v)
+        lastEvaluation = (step, v)
         var r = MetricsRecord(kind: "eval", step: step)
         r.validationLoss = v
         r.validationPerplexity = Foundation.exp(Double(v))
         r.elapsed = elapsed
-        log?.append(r)
+        try log?.append(r)
         display?.message(
             String(
                 format: "step %d: validation loss %.4f, perplexity %.2f", step, v, Foundation.exp(Double(v))))
     }
 
     /// Appends a summary record to the metrics log.
-    public func logSummary(_ extra: [String: String]) {
+    public func logSummary(_ extra: [String: String]) throws {
         var r = MetricsRecord(kind: "summary", step: step)
         r.extra = extra
-        log?.append(r)
+        try log?.append(r)
     }
 
     // MARK: - Evaluation

@@ -26,6 +26,11 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var bestValidationLoss: Float?
     /// Evaluations since the best one (early stopping).
     public var evaluationsWithoutImprovement: Int
+    /// The step and loss of the newest evaluation, if any (so a run resumed from its last checkpoint
+    /// does not evaluate the same step twice). Absent in checkpoints written before it existed.
+    public var lastEvaluationStep: Int?
+    /// The validation loss at ``lastEvaluationStep``.
+    public var lastValidationLoss: Float?
     /// The training loss of every step so far (the loss curve, for comparison after resuming).
     public var losses: [Float]
 
@@ -37,5 +42,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
         case modelRNG = "model_rng"
         case bestValidationLoss = "best_validation_loss"
         case evaluationsWithoutImprovement = "evaluations_without_improvement"
+        case lastEvaluationStep = "last_evaluation_step"
+        case lastValidationLoss = "last_validation_loss"
     }
 }

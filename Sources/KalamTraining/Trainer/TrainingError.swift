@@ -1,4 +1,6 @@
 import Foundation
+import KalamCore
+import KalamFiles
 
 /// Every error the trainer throws: bad options, checkpoints that are missing, corrupt or of another
 /// model, and failures writing checkpoints or logs. Each case names what is wrong, and
@@ -57,6 +59,19 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the tokenizer has no \(token) token, needed for \(purpose)"
         case let .sequenceTooShort(length, minimum):
             return "a sequence of \(length) tokens is too short to hold one span (needs at least \(minimum))"
+        }
+    }
+}
+
+extension TrainingError {
+    /// A failed write of `path` as ``writeFailed(path:reason:)``, with the writer's own reason (a
+    /// safetensors or atomic-file failure) rather than its whole message.
+    static func writeFailure(_ error: Error, path: String) -> TrainingError {
+        switch error {
+        case let error as TrainingError: return error
+        case let error as FileWriteError: return .writeFailed(path: error.path, reason: error.reason)
+        case let SafeTensorsError.writeFailed(file, reason): return .writeFailed(path: file, reason: reason)
+        default: return .writeFailed(path: path, reason: "\(error)")
         }
     }
 }
