@@ -40,13 +40,7 @@ public struct EmbedCommand: ParsableCommand {
 
     /// Reads standard input, embeds it in batches and prints one line per input line.
     public func run() throws {
-        let embedder: SentenceEmbedder
-        do {
-            embedder = try SentenceEmbedder(directory: URL(fileURLWithPath: model))
-        } catch {
-            FileHandle.standardError.write(Data("kalam embed: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let embedder = try SentenceEmbedder(directory: URL(fileURLWithPath: model))
         var pending: [String] = []
         func flush() throws {
             guard !pending.isEmpty else { return }
@@ -54,15 +48,10 @@ public struct EmbedCommand: ParsableCommand {
             print(output.joined(separator: "\n"))
             pending.removeAll(keepingCapacity: true)
         }
-        do {
-            while let line = readLine(strippingNewline: true) {
-                pending.append(line)
-                if pending.count >= max(batchSize, 1) { try flush() }
-            }
-            try flush()
-        } catch {
-            FileHandle.standardError.write(Data("kalam embed: \(error)\n".utf8))
-            throw ExitCode(1)
+        while let line = readLine(strippingNewline: true) {
+            pending.append(line)
+            if pending.count >= max(batchSize, 1) { try flush() }
         }
+        try flush()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `kalam` command: pretrain, adapt and decode transformer language models.
 ///
@@ -18,4 +19,30 @@ public struct KalamCommand: ParsableCommand {
     )
 
     public init() {}
+}
+
+extension KalamCommand {
+    /// Runs the command line like `main()`, except that a Foundation file error that reaches the top
+    /// (one no Kalam error type wrapped) is printed as its message and path on one `Error:` line rather
+    /// than as an `NSError` dump.
+    public static func mainPrintingFileErrors() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CocoaError {
+            exit(withError: FileSystemError(error))
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A Foundation file error as one readable line: `<message> (<path>)`.
+struct FileSystemError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ error: CocoaError) {
+        let path = error.filePath ?? error.url?.path
+        description = error.localizedDescription + (path.map { " (\($0))" } ?? "")
+    }
 }

@@ -80,13 +80,7 @@ public struct TagCommand: ParsableCommand {
 
     /// Reads standard input, tags it line by line and prints the result.
     public func run() throws {
-        let tagger: any PartOfSpeechTagger
-        do {
-            tagger = try makeTagger()
-        } catch let error as TaggerError {
-            FileHandle.standardError.write(Data("kalam tag: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        }
+        let tagger = try makeTagger()
         var lineNumber = 0
         var output = ""
         while let line = readLine(strippingNewline: true) {

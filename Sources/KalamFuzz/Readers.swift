@@ -2,6 +2,7 @@ import Foundation
 import KalamCore
 import KalamJSON
 import KalamModels
+import KalamNN
 import KalamText
 import KalamTraining
 
@@ -25,9 +26,9 @@ struct FuzzTarget {
 final class Scratch {
     let directory: URL
 
-    init() throws {
+    init(_ purpose: String = "inputs") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kalam-fuzz-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
+            "kalam-fuzz-\(ProcessInfo.processInfo.processIdentifier)-\(purpose)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -72,6 +73,22 @@ enum FuzzTargets {
                 + fuzzSentences.map { "- - \($0)\n  - and then \($0)" }).joined(separator: "\n").utf8)
         let plain = Data(fuzzSentences.joined(separator: "\n\n").utf8)
         let state = try Data(contentsOf: fixtures.appendingPathComponent("fuzz/trainer_state.json"))
+        // A trainer checkpoint's parameter and optimizer files, from a small GPT-2 after one AdamW step.
+        let checkpointModel = try GPT2LMHeadModel(
+            config: GPT2Config(vocabSize: 40, nPositions: 8, nEmbd: 16, nLayer: 1, nHead: 2), seed: 3)
+        let parameters = checkpointModel.namedParameters()
+        for (i, p) in parameters.enumerated() {
+            p.tensor.grad = try Tensor(
+                (0..<p.tensor.count).map { Float(($0 + i) % 7) - 3 }, shape: p.tensor.shape)
+        }
+        let seedOptimizer = try AdamW(learningRate: 1e-2)
+        try seedOptimizer.step(parameters)
+        let stateScratch = try Scratch("seeds")
+        let modelFile = stateScratch.directory.appendingPathComponent("model.safetensors")
+        let optimizerFile = stateScratch.directory.appendingPathComponent("optimizer.safetensors")
+        try checkpointModel.saveParameters(to: modelFile)
+        try seedOptimizer.saveState(to: optimizerFile)
+        let modelSeed = try Data(contentsOf: modelFile), optimizerSeed = try Data(contentsOf: optimizerFile)
 
         return [
             FuzzTarget(
@@ -99,6 +116,14 @@ enum FuzzTargets {
             FuzzTarget(name: "trainer-state", seeds: [state], isJSON: true, isSafetensors: false) { data, scratch in
                 let folder = try scratch.file("checkpoint/trainer_state.json", data).deletingLastPathComponent()
                 _ = try Trainer.readState(from: folder)
+            },
+            FuzzTarget(name: "checkpoint-model", seeds: [modelSeed], isJSON: false, isSafetensors: true) { data, _ in
+                try checkpointModel.load(from: SafeTensorsFile(data: data))
+            },
+            FuzzTarget(name: "checkpoint-optimizer", seeds: [optimizerSeed], isJSON: false, isSafetensors: true) {
+                data, scratch in
+                let file = try scratch.file("optimizer.safetensors", data)
+                try AdamW(learningRate: 1e-2).loadState(from: file, parameters: parameters)
             },
             FuzzTarget(name: "tagger-weights", seeds: [perceptron], isJSON: true, isSafetensors: false) { data, _ in
                 _ = try PerceptronTagger(model: PerceptronModel(data: data)).tag(["the", "lamp", "burned"])

@@ -1,3 +1,3 @@
 import KalamCLI
 
-KalamCommand.main()
+KalamCommand.mainPrintingFileErrors()
