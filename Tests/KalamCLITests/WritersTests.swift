@@ -2,6 +2,7 @@ import Foundation
 import KalamCore
 import KalamFiles
 import KalamModels
+import KalamNN
 import KalamText
 import Testing
 
@@ -47,6 +48,17 @@ import Testing
                 config: GPT2Config(vocabSize: 20, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2), seed: UInt64(v))
             try model.save(directory: folder)
             return folder.appendingPathComponent("model.safetensors")
+        },
+        Writer(description: "adapter folder") { folder, v in
+            let model = try GPT2LMHeadModel(
+                config: GPT2Config(vocabSize: 20, nPositions: 8, nEmbd: 8, nLayer: 1, nHead: 2), seed: 1)
+            var rng = KalamRandom(seed: UInt64(v))
+            let settings = LoRASettings(rank: 2, alpha: 4, dropout: 0, targets: ["c_attn"])
+            _ = try model.injectLoRA(settings, source: model.randomSource, rng: &rng)
+            try AdapterFolder.save(
+                model, config: AdapterConfig(lora: settings, modulesToSave: [], baseModelNameOrPath: "v\(v)"),
+                to: folder)
+            return folder.appendingPathComponent("adapter_config.json")
         },
         Writer(description: "KJV text") { folder, v in
             try KJVCorpus.write([KJVVerse(book: "Ge", chapter: 1, verse: v, text: "verse \(v)")], to: folder)
