@@ -32,7 +32,10 @@ PY
             fi
             flags=(--scenario "$scenario" --strategy "$strategy" --seed "$seed" --json)
             [ "$QUICK" = 1 ] && flags+=(--quick)
-            line=$("$KALAM" continual "${flags[@]}" 2>/dev/null | tail -1)
+            if ! line=$("$KALAM" continual "${flags[@]}" 2>/tmp/kalam-continual-error.txt | tail -1) || [ -z "$line" ]; then
+                echo "$scenario $strategy seed $seed: $(tail -1 /tmp/kalam-continual-error.txt)"
+                continue
+            fi
             python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["seed"]=int(sys.argv[2]); print(json.dumps(r, sort_keys=True))' "$line" "$seed" >> "$OUT"
             echo "$scenario $strategy seed $seed: $(echo "$line" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("ACC %.4f BWT %.4f forgetting %.4f (%.0f s)" % (r["acc"], r["bwt"], r["forgetting"], r["seconds"]))')"
         done
