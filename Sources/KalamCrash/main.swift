@@ -179,8 +179,20 @@ func main() throws {
             format: "kalam-crash: uninterrupted run of %d steps in %.1f s (start-up %.2f s, %.1f ms a step)", steps,
             total, firstStep, perStep * 1000))
 
-    // The run under test: start (resuming when a checkpoint exists), kill at a random moment, check.
     let crashed = root.appendingPathComponent("crashed", isDirectory: true)
+    try killAndResume(
+        run, out: crashed, logs: root, kills: kills, seed: seed, timing: (firstStep: firstStep, perStep: perStep))
+    try compare(reference, crashed, steps: steps)
+    try resumeFromDamagedCheckpoint(run, out: crashed, logs: root, steps: steps)
+}
+
+/// Starts the run (resuming when a checkpoint exists), kills it at a random moment, checks every
+/// checkpoint, and repeats until `kills` kills; then lets it finish.
+func killAndResume(
+    _ run: Run, out crashed: URL, logs root: URL, kills: Int, seed: UInt64, timing: (firstStep: Double, perStep: Double)
+) throws {
+    let fm = FileManager.default
+    let steps = run.steps
     var rng = KalamRandom(seed: seed)
     var phases: [String: Int] = [:]
     var killed = 0, attempts = 0
@@ -193,9 +205,9 @@ func main() throws {
         let child = try run.start(out: crashed, resume: newest != nil, log: log)
         if killed < kills {
             // Up to 20% of kills fall in start-up; the rest spread over what remains of the run.
-            let remaining = Double(steps - (newest ?? 0)) * perStep
+            let remaining = Double(steps - (newest ?? 0)) * timing.perStep
             let window = 1.6 * remaining / Double(kills - killed)
-            let delay = max(0, firstStep + (Double(rng.nextFloat()) * 1.2 - 0.2) * max(window, 0.05))
+            let delay = max(0, timing.firstStep + (Double(rng.nextFloat()) * 1.2 - 0.2) * max(window, 0.05))
             while child.isRunning, Date().timeIntervalSince(started) < delay { usleep(1_000) }
             if child.isRunning {
                 kill(child.processIdentifier, SIGKILL)
@@ -228,8 +240,10 @@ func main() throws {
         String(
             format: "%d kills over %d attempts in %.1f s: %@", killed, attempts, Date().timeIntervalSince(killStarted),
             phases.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
+}
 
-    // The comparison with the uninterrupted run.
+/// The final parameters, optimizer state and loss log of both runs must be the same bytes.
+func compare(_ reference: URL, _ crashed: URL, steps: Int) throws {
     let last = CheckpointStore.name(step: steps)
     var differences: [String] = []
     for file in [
@@ -247,8 +261,11 @@ func main() throws {
     print(
         "final parameters, optimizer state and \(crashedRecords.count) log records are bit-identical to the uninterrupted run"
     )
+}
 
-    // A damaged newest checkpoint: --resume fails with one error line and touches nothing.
+/// A damaged newest checkpoint: --resume must fail with one error line and touch nothing.
+func resumeFromDamagedCheckpoint(_ run: Run, out crashed: URL, logs root: URL, steps: Int) throws {
+    let last = CheckpointStore.name(step: steps)
     let newest = crashed.appendingPathComponent("checkpoints/\(last)/model.safetensors")
     let bytes = try Data(contentsOf: newest)
     try bytes.prefix(bytes.count / 2).write(to: newest)
@@ -256,7 +273,7 @@ func main() throws {
     let damagedLog = root.appendingPathComponent("damaged.log")
     let damaged = try run.start(out: crashed, resume: true, log: damagedLog, steps: steps + 6)
     damaged.waitUntilExit()
-    let message = String(decoding: fm.contents(atPath: damagedLog.path) ?? Data(), as: UTF8.self)
+    let message = String(decoding: FileManager.default.contents(atPath: damagedLog.path) ?? Data(), as: UTF8.self)
     let lines = message.split(separator: "\n")
     guard damaged.terminationStatus != 0, damaged.terminationReason == .exit, lines.count == 1,
         lines[0].hasPrefix("Error: "), lines[0].contains(last)
