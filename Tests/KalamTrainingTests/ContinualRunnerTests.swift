@@ -93,7 +93,7 @@ enum SyntheticScenarios {
         #expect(joint.scores.backwardTransfer > naive.scores.backwardTransfer)
     }
 
-    @Test(arguments: ContinualStrategies.names.filter { $0 != "adapters" })
+    @Test(arguments: ContinualStrategies.names)
     func everyStrategyRunsOnALanguageModelScenario(_ name: String) throws {
         let scenario = try SyntheticScenarios.languageModel(steps: 4)
         let strategy = try ContinualStrategies.make(name, scenario: scenario, memory: nil, lambda: nil, seed: 2)
@@ -122,6 +122,22 @@ enum SyntheticScenarios {
         #expect(result.trainableParameters < scenario.model.parameterCount / 2)
     }
 
+    @Test func adaptersOnALanguageModelWrapItsAttentionAndNeverForget() throws {
+        let scenario = try SyntheticScenarios.languageModel(steps: 4)
+        let result = try ContinualRunner.run(scenario, strategy: TaskAdaptersStrategy(seed: 1), seed: 1)
+        let m = result.scores
+        for j in 0..<3 { #expect(m.matrix[2][j] == m.matrix[j][j]) }
+        #expect(m.backwardTransfer == 0)
+        let lora = scenario.model.namedParameters().filter { $0.key.contains("lora") }.map(\.key)
+        #expect(lora.allSatisfy { $0.contains(".attn.c_attn.lora_") })
+        #expect(!lora.isEmpty)
+        #expect(
+            result.trainableParameters
+                == lora.reduce(0) { n, key in
+                    n + scenario.model.namedParameters().first { $0.key == key }!.tensor.count
+                })
+    }
+
     @Test func taskHeadsScoreOverTheTasksColumnsOnly() throws {
         let scenario = try SyntheticScenarios.classification()
         let result = try ContinualRunner.run(scenario, strategy: NaiveStrategy(), seed: 1)
@@ -148,7 +164,6 @@ enum SyntheticScenarios {
         ) { try make("ewc", lambda: -1) }
         #expect(throws: ContinualError.self) { try make("naive", lambda: 1) }
         #expect(throws: ContinualError.self) { try make("si", memory: 10) }
-        #expect(throws: ContinualError.self) { try make("adapters") }
         #expect(throws: ContinualError.unknownScenario(name: "nope", known: ContinualScenarios.names)) {
             try ContinualScenarios.make("nope", quick: true, seed: 0)
         }

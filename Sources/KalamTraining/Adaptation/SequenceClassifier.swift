@@ -150,3 +150,17 @@ extension ElectraForSequenceClassification: SequenceClassifier {
         BertConfig.adapterSites(prefix: "electra.", layers: config.numHiddenLayers)
     }
 }
+
+/// A GPT-2 language model takes LoRA as a classifier does (a LoRA per task in continual learning). Its
+/// output layer is tied to the token embeddings, so it has no head of its own to train.
+extension GPT2LMHeadModel: AdaptableModel {
+    public var labelNames: [String] { [] }
+    public var layerCount: Int { config.nLayer }
+    public func layerPrefix(_ i: Int) -> String { "transformer.h.\(i)." }
+    public var headPrefixes: [String] { [] }
+    public var peftModulesToSave: [String] { [] }
+    /// None: the projections after attention and the MLP are `Conv1D`, which adapters do not wrap yet.
+    public var adapterSites: [String] { [] }
+    /// PEFT's default for GPT-2: the fused query-key-value projection `c_attn`.
+    public var defaultLoRATargets: [String] { ["c_attn"] }
+}

@@ -284,7 +284,8 @@ public final class DualMemoryStrategy: ContinualStrategy {
     }
 }
 
-/// Dynamic architecture: LoRA (rank 8 on query and value) per task, with the task heads, chosen by task
+/// Dynamic architecture: LoRA (rank 8 on the family's default targets: BERT's query and value, GPT-2's
+/// c_attn) per task, with the task heads, chosen by task
 /// id at test time. Before each task the LoRA weights and head start fresh (the values after
 /// injection); after it they are kept as the task's module; task `j` is scored with module `j` (or the
 /// fresh one before it is learnt). The shared base is frozen, so no task can forget.
@@ -308,7 +309,8 @@ public final class TaskAdaptersStrategy: ContinualStrategy {
                 strategy: name, scenario: scenario.name,
                 reason: "the model takes no LoRA (a sequence classifier is needed)")
         }
-        try Adaptation.apply(.lora(rank: rank), to: model, seed: seed)
+        try Adaptation.apply(
+            .lora(rank: rank), to: model, lora: LoRASettings(targets: model.defaultLoRATargets), seed: seed)
         initial = ParameterSnapshot(model.trainableParameters())
     }
 
