@@ -17,8 +17,7 @@ touch "$OUT"
 for scenario in $SCENARIOS; do
     for strategy in $STRATEGIES; do
         for seed in $SEEDS; do
-            if grep -q "\"scenario\":\"$scenario\".*\"seed\":$seed,.*\"strategy\":\"$strategy\"" "$OUT" ||
-                python3 - "$OUT" "$scenario" "$strategy" "$seed" <<'PY'
+            if python3 - "$OUT" "$scenario" "$strategy" "$seed" <<'PY'
 import json, sys
 path, scenario, strategy, seed = sys.argv[1:]
 for line in open(path):

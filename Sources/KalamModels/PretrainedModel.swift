@@ -112,7 +112,6 @@ extension PretrainedModel {
     /// temporary file first and renamed into place. `tokenizerFrom`, when given, is a directory whose
     /// tokenizer files (`tokenizer.json`, `vocab.txt`, ...) are copied alongside.
     public func save(directory: URL, tokenizerFrom: URL? = nil) throws {
-        let fm = FileManager.default
         try createFolder(directory)
         var configuration = config
         configuration.architectures = [Self.architecture]

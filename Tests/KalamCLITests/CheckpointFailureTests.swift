@@ -41,18 +41,19 @@ import Testing
     static let canMountTmpfs: Bool = {
         guard let dir = try? PretrainFixture.temporaryDirectory() else { return false }
         defer { try? FileManager.default.removeItem(at: dir) }
-        guard (try? kalamMount(dir, size: "64k")) == true else { return false }
+        guard (try? mountTmpfs(dir, size: "64k")) == true else { return false }
         _ = umount(dir.path)
         return true
     }()
 
-    static func kalamMount(_ dir: URL, size: String) throws -> Bool {
+    /// Mounts a tmpfs of `size` on `dir`; false when mounting is not allowed here.
+    static func mountTmpfs(_ dir: URL, size: String) throws -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/mount") else { return false }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/mount")
         process.arguments = ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", dir.path]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        guard FileManager.default.isExecutableFile(atPath: "/bin/mount") else { return false }
         try process.run()
         process.waitUntilExit()
         return process.terminationStatus == 0
@@ -98,7 +99,7 @@ import Testing
         let disk = dir.appendingPathComponent("disk", isDirectory: true)
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
         // Room for the tokenizer, the log and one checkpoint (about 450 KB), not for a second.
-        #expect(try Self.kalamMount(disk, size: "700k"))
+        #expect(try Self.mountTmpfs(disk, size: "700k"))
         defer { _ = umount(disk.path) }
         let out = disk.appendingPathComponent("run")
         let args = ["pretrain"] + PretrainFixture.arguments(corpus: corpus, preset: preset, out: out, steps: 4)

@@ -91,8 +91,8 @@ public struct CheckpointStore: Sendable {
     static func createFolder(_ folder: URL) throws {
         do {
             try AtomicFile.createFolder(folder)
-        } catch let error as FileWriteError {
-            throw TrainingError.writeFailed(path: error.path, reason: error.reason)
+        } catch {
+            throw TrainingError.writeFailure(error, path: folder.path)
         }
     }
 

@@ -72,10 +72,8 @@ public final class MetricsLog {
             if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
             handle = try FileHandle(forWritingTo: url)
             handle.seekToEndOfFile()
-        } catch let error as FileWriteError {
-            throw TrainingError.writeFailed(path: url.path, reason: error.reason)
         } catch {
-            throw TrainingError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw TrainingError.writeFailure(error, path: url.path)
         }
     }
 
@@ -88,7 +86,7 @@ public final class MetricsLog {
         do {
             try handle.write(contentsOf: data + Data("\n".utf8))
         } catch {
-            throw TrainingError.writeFailed(path: url.path, reason: error.localizedDescription)
+            throw TrainingError.writeFailure(error, path: url.path)
         }
     }
 

@@ -71,6 +71,7 @@ extension TrainingError {
         case let error as TrainingError: return error
         case let error as FileWriteError: return .writeFailed(path: error.path, reason: error.reason)
         case let SafeTensorsError.writeFailed(file, reason): return .writeFailed(path: file, reason: reason)
+        case let error as CocoaError: return .writeFailed(path: path, reason: error.localizedDescription)
         default: return .writeFailed(path: path, reason: "\(error)")
         }
     }
