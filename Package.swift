@@ -3,7 +3,7 @@ import PackageDescription
 
 // Kalam: pretrain, adapt and decode transformer language models in Swift.
 // Modules depend only downward: KalamJSON → KalamCore → KalamNN → KalamText / KalamModels →
-// KalamTraining / KalamGeneration → KalamCLI → kalam; KalamText → KalamData → KalamCLI.
+// KalamTraining / KalamGeneration → KalamLab → KalamCLI → kalam; KalamText → KalamData → KalamCLI.
 // Library targets carry no unsafeFlags so Kalam stays usable as a versioned dependency.
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KalamModels", targets: ["KalamModels"]),
         .library(name: "KalamTraining", targets: ["KalamTraining"]),
         .library(name: "KalamGeneration", targets: ["KalamGeneration"]),
+        .library(name: "KalamLab", targets: ["KalamLab"]),
         .executable(name: "kalam", targets: ["kalam"]),
     ],
     dependencies: [
@@ -68,10 +69,13 @@ let package = Package(
             dependencies: ["KalamModels", "KalamJSON"],
             swiftSettings: swift5
         ),
+        // `kalam lab`: the experiments E1-E6, the verdicts on the brief's claims, the report.
+        .target(
+            name: "KalamLab", dependencies: ["KalamTraining", "KalamGeneration", "KalamFiles"], swiftSettings: swift5),
         .target(
             name: "KalamCLI",
             dependencies: [
-                "KalamTraining", "KalamGeneration", "KalamData", "KalamFiles",
+                "KalamTraining", "KalamGeneration", "KalamData", "KalamFiles", "KalamLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swift5
@@ -92,6 +96,7 @@ let package = Package(
         .testTarget(name: "KalamModelsTests", dependencies: ["KalamModels"], swiftSettings: swift5),
         .testTarget(name: "KalamTrainingTests", dependencies: ["KalamTraining"], swiftSettings: swift5),
         .testTarget(name: "KalamGenerationTests", dependencies: ["KalamGeneration"], swiftSettings: swift5),
-        .testTarget(name: "KalamCLITests", dependencies: ["KalamCLI"], swiftSettings: swift5),
+        .testTarget(name: "KalamLabTests", dependencies: ["KalamLab"], swiftSettings: swift5),
+        .testTarget(name: "KalamCLITests", dependencies: ["KalamCLI", "KalamLab"], swiftSettings: swift5),
     ]
 )

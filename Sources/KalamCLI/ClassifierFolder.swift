@@ -123,36 +123,9 @@ struct ClassifierFolder {
         ) { tokenizer.encodeIds($0).map { Int32(truncatingIfNeeded: $0) } }
     }
 
-    /// The `model_type` of a folder's `config.json` (nil when it has none).
-    static func modelType(of directory: URL) throws -> String? {
-        let file = directory.appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw ModelError.fileNotFound(path: file.path)
-        }
-        guard let root = try? JSONValue.parse([UInt8](data)), case .object = root else {
-            throw ModelError.malformedConfig(file: file.path, reason: "not a JSON object")
-        }
-        guard case .string(let type)? = root["model_type"] else { return nil }
-        return type
-    }
+    static func modelType(of directory: URL) throws -> String? { try LoadedClassifier.modelType(of: directory) }
 
-    /// The ids the model reads for `text`: the tokenizer's with special tokens, `endingWith` appended
-    /// when given and not already last (T5's `</s>`, which a tokenizer without a post-processor leaves
-    /// out), truncated to `maxLength` keeping the final token.
-    static func encoder(
-        _ tokenizer: PipelineTokenizer, maxLength: Int, endingWith end: Int32? = nil
-    ) -> (String) ->
-        [Int32]
-    {
-        { text in
-            var ids = tokenizer.encode(text).realIds(truncatedTo: Int.max).map { Int32(truncatingIfNeeded: $0) }
-            if let end, ids.last != end { ids.append(end) }
-            if ids.count > maxLength, let last = ids.last { ids = Array(ids.prefix(max(0, maxLength - 1))) + [last] }
-            return ids
-        }
-    }
-
-    var encode: (String) -> [Int32] { Self.encoder(tokenizer, maxLength: maxLength, endingWith: endOfText) }
+    var encode: (String) -> [Int32] { LoadedClassifier.encoder(tokenizer, maxLength: maxLength, endingWith: endOfText) }
 
     let padTokenId: Int32
     /// The id every input ends with (T5's `</s>`), or nil.

@@ -163,7 +163,7 @@ public struct FinetuneCommand: ParsableCommand {
         let made = try makeClassifier(modelURL, labels: split.labels, tokenizer: tokenizer)
         let classifier = made.model
         if settings.lora.targets.isEmpty { settings.lora.targets = classifier.defaultLoRATargets }
-        let encode = ClassifierFolder.encoder(
+        let encode = LoadedClassifier.encoder(
             tokenizer, maxLength: min(maxLength, made.positions), endingWith: made.endOfText)
         if let trainExamples, trainExamples < split.labels.count {
             throw TrainingError.invalidOption(
@@ -222,54 +222,24 @@ public struct FinetuneCommand: ParsableCommand {
         model: SequenceClassifier, positions: Int, padId: Int32, endOfText: Int32?,
         write: (AdaptationMode, FineTuningSettings, URL) throws -> Void
     ) {
-        let weights = modelURL.appendingPathComponent("model.safetensors")
-        let family = try ClassifierFolder.modelType(of: modelURL)
-        if family == "t5" {
-            var config = try T5Config.load(from: modelURL)
-            config.setLabels(labels)
-            let model = try T5ForConditionalGeneration(config: config, seed: seed)
-            if self.`init` == .pretrained { try model.loadWeights(from: weights) }
-            let eos = Int32(config.eosTokenId ?? 1)
-            model.labelTargets = try TextToText.labelTargets(names: labels, eosTokenId: eos) {
-                tokenizer.encodeIds($0).map { Int32(truncatingIfNeeded: $0) }
+        let loaded = try LoadedClassifier.load(
+            modelURL, labels: labels, tokenizer: tokenizer, pretrained: self.`init` == .pretrained, seed: seed)
+        let write: (AdaptationMode, FineTuningSettings, URL) throws -> Void
+        switch loaded.model {
+        case let t5 as T5ForConditionalGeneration:
+            write = {
+                try self.write(t5, adaptation: $0, settings: $1, to: $2, modelURL: modelURL, taskType: "SEQ_2_SEQ_LM")
             }
-            return (
-                model, Int.max, Int32(config.padTokenId), eos,
-                {
-                    try self.write(
-                        model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL, taskType: "SEQ_2_SEQ_LM")
-                }
-            )
+        case let gpt2 as GPT2ForSequenceClassification:
+            write = { try self.write(gpt2, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
+        case let electra as ElectraForSequenceClassification:
+            write = { try self.write(electra, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
+        case let bert as BertForSequenceClassification:
+            write = { try self.write(bert, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
+        default:
+            throw ModelError.wrongFamily(expected: "bert, electra, gpt2 or t5", found: "\(type(of: loaded.model))")
         }
-        if family == "gpt2" {
-            var config = try GPT2Config.load(from: modelURL)
-            config.setLabels(labels)
-            if config.padTokenId == nil { config.padTokenId = config.eosTokenId ?? 0 }
-            let model = try GPT2ForSequenceClassification(config: config, seed: seed)
-            if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
-            return (
-                model, config.nPositions, Int32(config.padTokenId ?? 0), nil,
-                { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
-            )
-        }
-        if family == "electra" {
-            var config = try ElectraConfig.load(from: modelURL)
-            config.setLabels(labels)
-            let model = try ElectraForSequenceClassification(config: config, seed: seed)
-            if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
-            return (
-                model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0), nil,
-                { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
-            )
-        }
-        var config = try BertConfig.load(from: modelURL)
-        config.setLabels(labels)
-        let model = try BertForSequenceClassification(config: config, seed: seed)
-        if self.`init` == .pretrained { try model.loadWeights(from: weights, newHead: true) }
-        return (
-            model, config.maxPositionEmbeddings, Int32(config.padTokenId ?? 0), nil,
-            { try self.write(model, adaptation: $0, settings: $1, to: $2, modelURL: modelURL) }
-        )
+        return (loaded.model, loaded.positions, loaded.padTokenId, loaded.endOfText, write)
     }
 
     /// `--task upos-en`: BBC News paragraphs tagged by Kalam's English tagger, a token classifier.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KalamLab
 
 /// The `kalam` command: pretrain, adapt and decode transformer language models.
 ///
@@ -10,11 +11,11 @@ public struct KalamCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kalam",
         abstract: "Pretrain, adapt and decode transformer language models.",
-        version: "0.1.0",
+        version: Lab.version,
         subcommands: [
             DataCommand.self, PretrainCommand.self, EvaluateCommand.self, GenerateCommand.self, TagCommand.self,
             EmbedCommand.self, TokenizerCommand.self, MaskCommand.self, FinetuneCommand.self, ClassifyCommand.self,
-            ContinualCommand.self, BenchCommand.self,
+            ContinualCommand.self, LabCommand.self, BenchCommand.self,
         ]
     )
 
