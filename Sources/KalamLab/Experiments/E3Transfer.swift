@@ -137,8 +137,24 @@ struct TransferExperiment: LabExperiment {
                     "BBC News test accuracy per adaptation mode", y: "test accuracy", categories: names, series: series,
                     note: "Error bars: ± std over seeds.")
             ],
-            tables: [table], paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" },
+            tables: [table],
+            paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" } + [
+                Self.smallDataReading(claims.last?.verdict ?? .inconclusive)
+            ],
             examples: [], seconds: 0)
         return ExperimentOutcome(cells: cells, claims: claims, section: section)
+    }
+
+    /// What C3.4's verdict says about the brief's link between fine-tuning and large data.
+    static func smallDataReading(_ verdict: Verdict) -> String {
+        let lead =
+            "Where the brief is imprecise: C3.4 ties fine-tuning to large datasets and transfer learning to small ones, but a pretrained encoder is fine-tuned with very little data in practice. Here, at the smallest size, "
+        switch verdict {
+        case .held: return lead + "the frozen encoder beat full fine-tuning, as the claim says."
+        case .failed: return lead + "full fine-tuning beat the frozen encoder, so the claim fails on this data."
+        case .mixed, .inconclusive:
+            return lead
+                + "the two did not differ beyond the seed-to-seed spread: small data did not rule fine-tuning out."
+        }
     }
 }
