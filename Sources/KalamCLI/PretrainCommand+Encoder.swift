@@ -9,11 +9,6 @@ import KalamTraining
 /// `kalam pretrain --arch bert|t5|electra`: masked language modelling with a masking strategy, T5 span
 /// corruption, or ELECTRA's generator and discriminator, each document (a verse, a paragraph) one sequence of at most the context length.
 extension PretrainCommand {
-    /// BERT's special tokens, in id order.
-    static let bertSpecials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    /// T5's: `<pad>` 0, `</s>` 1, `<unk>` 2, then `<extra_id_0>` … `<extra_id_99>`.
-    static let t5Specials = ["<pad>", "</s>", "<unk>"] + (0..<100).map { "<extra_id_\($0)>" }
-
     /// `train:SIZE` trains a WordPiece with the family's special tokens on the training documents;
     /// otherwise a tokenizer file or folder.
     static func makeEncoderTokenizer(
@@ -22,7 +17,7 @@ extension PretrainCommand {
         guard spec.hasPrefix("train:") else {
             return try makeTokenizer(spec, documents: documents, validationFraction: validationFraction)
         }
-        let specials = arch == "t5" ? t5Specials : bertSpecials
+        let specials = arch == "t5" ? FamilyPreset.t5SpecialTokens : FamilyPreset.bertSpecialTokens
         guard let size = Int(spec.dropFirst(6)), size > specials.count + 100, size <= 1 << 20 else {
             throw TrainingError.invalidTokenizer(
                 spec: spec, reason: "SIZE must be a whole number above \(specials.count + 100) for \(arch)")

@@ -59,7 +59,7 @@ struct Overtraining {
     }
 
     func table(early: [CellRecord], late: [CellRecord]) -> ReportTable {
-        let best = pretraining.map { Double($0.value("best_check")) }
+        let best = pretraining.map { $0.value("best_check") }
         return ReportTable(
             header: ["checkpoint", "BBC test accuracy", "pretraining validation loss checks (seed 1st)"],
             rows: [

@@ -57,9 +57,6 @@ struct PretrainSetup {
 /// News (the articles the classifiers later train on; their validation and test articles are never
 /// seen), saved as an HF folder that fine-tuning cells load.
 enum Pretraining {
-    static let bertSpecials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    static let t5Specials = ["<pad>", "</s>", "<unk>"] + (0..<100).map { "<extra_id_\($0)>" }
-
     /// The pretraining texts: BBC News training articles in the split's order (the first `count`; all for 0).
     static func corpus(_ count: Int) throws -> [TextDocument] {
         let items = try LabTask.named("bbc-news").split.train
@@ -82,7 +79,7 @@ enum Pretraining {
                 initialAlphabet: ByteAlphabet.alphabet
             ).trainTokenizer(texts, preTokenizer: ByteLevelPreTokenizer())
         } else {
-            let specials = arch == "t5" ? t5Specials : bertSpecials
+            let specials = arch == "t5" ? FamilyPreset.t5SpecialTokens : FamilyPreset.bertSpecialTokens
             made = try WordPieceTrainer(vocabSize: vocabulary, minFrequency: 2, specialTokens: specials)
                 .trainTokenizer(texts, unkToken: arch == "t5" ? "<unk>" : "[UNK]")
         }

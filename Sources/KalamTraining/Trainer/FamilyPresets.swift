@@ -10,6 +10,11 @@ public enum FamilyPreset: String, CaseIterable, Sendable {
     /// Context 256, 6 layers, 8 heads, width 256.
     case small
 
+    /// BERT's and ELECTRA's special tokens, in id order.
+    public static let bertSpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    /// T5's: `<pad>` 0, `</s>` 1, `<unk>` 2, then `<extra_id_0>` … `<extra_id_99>`.
+    public static let t5SpecialTokens = ["<pad>", "</s>", "<unk>"] + (0..<100).map { "<extra_id_\($0)>" }
+
     /// Context, layers, heads, width.
     public var shape: (context: Int, layers: Int, heads: Int, width: Int) {
         switch self {
