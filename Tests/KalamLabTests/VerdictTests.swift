@@ -121,3 +121,16 @@ import Testing
         #expect(CellCache.hash("a") == "af63dc4c8601ec8c")
     }
 }
+
+@Suite struct SummaryTests {
+    @Test func countsNeverTrapOnMissingMeasures() {
+        #expect(Summary.count(141_056) == "141056")
+        #expect(Summary.count(2.6) == "3")
+        #expect(Summary.count(.nan) == "–")
+        #expect(Summary.count(.infinity) == "–")
+        #expect(Summary.count(1e30) == "–")
+        let claim = ClaimResult(
+            id: "C9.9", claim: "x", experiment: "E9", verdict: .held, rule: "r", evidence: Evidence(sentence: "s."))
+        #expect(Summary.paragraphs([claim]) == ["C9.9 (held): s."])
+    }
+}

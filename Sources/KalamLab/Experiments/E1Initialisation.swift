@@ -172,12 +172,12 @@ struct InitialisationExperiment: LabExperiment {
         var table = ReportTable(header: ["task", "training examples", "pretrained", "random"], rows: [])
         for (size, x) in zip(s.sizes, xs) {
             table.rows.append([
-                "BBC News", "\(Int(x))", Summary.cell(values(bbc[true]?[size], "test_accuracy")),
+                "BBC News", Summary.count(x), Summary.cell(values(bbc[true]?[size], "test_accuracy")),
                 Summary.cell(values(bbc[false]?[size], "test_accuracy")),
             ])
         }
         table.rows.append([
-            "Persian topics", "\(Int(persian[true]?.first?.value("train_examples") ?? 0))",
+            "Persian topics", Summary.count(persian[true]?.first?.value("train_examples") ?? .nan),
             Summary.cell(values(persian[true], "test_accuracy")), Summary.cell(values(persian[false], "test_accuracy")),
         ])
         let section = ReportSection(
@@ -195,7 +195,7 @@ struct InitialisationExperiment: LabExperiment {
             tables: [
                 table, overtraining.table(early: fromCheckpoint["early"] ?? [], late: fromCheckpoint["late"] ?? []),
             ],
-            paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" }, examples: [],
+            paragraphs: Summary.paragraphs(claims), examples: [],
             seconds: 0)
         return ExperimentOutcome(cells: cells, claims: claims, section: section)
     }

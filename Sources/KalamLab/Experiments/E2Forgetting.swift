@@ -152,7 +152,8 @@ struct ForgettingExperiment: LabExperiment {
         for label in labels {
             table.rows.append([
                 label, Summary.cell(v(label, "acc")), Summary.cell(v(label, "bwt")), Summary.cell(v(label, "fwt")),
-                Summary.cell(v(label, "forgetting")), String(Int(LabStatistics.mean(v(label, "trainable_parameters")))),
+                Summary.cell(v(label, "forgetting")),
+                Summary.count(LabStatistics.mean(v(label, "trainable_parameters"))),
             ])
         }
         func meanMatrix(_ arm: String) -> [[Double?]] {
@@ -181,7 +182,7 @@ struct ForgettingExperiment: LabExperiment {
                     "Backward transfer per strategy", y: "BWT (nats)", categories: labels, series: [bwtBars],
                     note: "Error bars: ± std over seeds. Below 0: earlier domains got worse."),
             ],
-            tables: [table], paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" },
+            tables: [table], paragraphs: Summary.paragraphs(claims),
             examples: [], seconds: 0)
         return ExperimentOutcome(cells: cells, claims: claims, section: section)
     }

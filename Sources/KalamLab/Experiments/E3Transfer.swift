@@ -118,7 +118,7 @@ struct TransferExperiment: LabExperiment {
         for name in names {
             table.rows.append(
                 [name] + s.sizes.map { Summary.cell(v(name, $0, "test_accuracy")) } + [
-                    String(Int(LabStatistics.mean(v(name, largest, "trainable_parameters")))),
+                    Summary.count(LabStatistics.mean(v(name, largest, "trainable_parameters"))),
                     Summary.cell(v(name, largest, "seconds_per_epoch"), digits: 2),
                 ])
         }
@@ -138,7 +138,7 @@ struct TransferExperiment: LabExperiment {
                     note: "Error bars: ± std over seeds.")
             ],
             tables: [table],
-            paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" } + [
+            paragraphs: Summary.paragraphs(claims) + [
                 Self.smallDataReading(claims.last?.verdict ?? .inconclusive)
             ],
             examples: [], seconds: 0)

@@ -174,7 +174,7 @@ struct MaskingExperiment: LabExperiment {
                     series: [strategyBars], note: "Error bars: ± std over seeds."),
             ],
             tables: [table, gridTable],
-            paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" }, examples: [],
+            paragraphs: Summary.paragraphs(claims), examples: [],
             seconds: 0)
         return ExperimentOutcome(cells: cells, claims: claims, section: section)
     }

@@ -90,7 +90,8 @@ struct ArchitectureExperiment: LabExperiment {
         for (arch, name) in zip(Self.archs, names) {
             let unigram = p(arch, "unigram_validation_loss")
             table.rows.append([
-                name, String(Int(LabStatistics.mean(p(arch, "parameters")))), Summary.cell(p(arch, "validation_loss")),
+                name, Summary.count(LabStatistics.mean(p(arch, "parameters"))),
+                Summary.cell(p(arch, "validation_loss")),
                 unigram.allSatisfy(\.isNaN) ? "–" : Summary.cell(unigram),
                 String(format: "%.2e", LabStatistics.mean(p(arch, "seconds_per_token"))), Summary.cell(d(arch)),
             ])
@@ -108,7 +109,7 @@ struct ArchitectureExperiment: LabExperiment {
                     note: "Error bars: ± std over seeds.")
             ],
             tables: [table],
-            paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" }
+            paragraphs: Summary.paragraphs(claims)
                 + [
                     "What CLM is: a causal language model reads a text left to right and is trained to give the next token high probability (GPT-2). It never sees two versions of a sentence. The brief's description — show two versions, ask which is correct — is close to ELECTRA's replaced-token detection, where a small generator replaces some tokens and the discriminator says, for every token, whether it is the original."
                 ],

@@ -157,7 +157,7 @@ struct DecodingExperiment: LabExperiment {
                     series: [scatter], note: "Means over seeds. Up: likelier text; right: more varied text.")
             ],
             tables: [table],
-            paragraphs: claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" }
+            paragraphs: Summary.paragraphs(claims)
                 + [
                     "The brief's first method — keep a set of the best next tokens and extend each of them — is beam search; greedy decoding keeps only the single best token at each step."
                 ],

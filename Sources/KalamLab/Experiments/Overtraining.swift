@@ -64,7 +64,7 @@ struct Overtraining {
             header: ["checkpoint", "BBC test accuracy", "pretraining validation loss checks (seed 1st)"],
             rows: [
                 [
-                    "early-stopped (check \(best.map { String(Int($0)) }.joined(separator: "/")))",
+                    "early-stopped (check \(best.map(Summary.count).joined(separator: "/")))",
                     Summary.cell(early.map { $0.value("test_accuracy") }),
                     (pretraining.first?.series["validation_losses"] ?? []).map { String(format: "%.3f", $0) }
                         .joined(separator: " "),

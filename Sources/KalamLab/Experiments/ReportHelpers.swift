@@ -11,6 +11,17 @@ enum Summary {
     /// "mean ± std" with `digits` decimals.
     static func cell(_ values: [Double], digits: Int = 3) -> String { LabStatistics.format(values, digits: digits) }
 
+    /// A whole number (a count, a parameter total) for a table; "–" for a value that is not finite, as a
+    /// measure missing from a cell reads.
+    static func count(_ value: Double) -> String {
+        value.isFinite && abs(value) < 9e18 ? String(Int(value.rounded())) : "–"
+    }
+
+    /// One paragraph per claim: its id, verdict and evidence.
+    static func paragraphs(_ claims: [ClaimResult]) -> [String] {
+        claims.map { "\($0.id) (\($0.verdict.rawValue)): \($0.evidence.sentence)" }
+    }
+
     /// A line chart.
     static func lines(
         _ title: String, x: String, y: String, series: [ChartSeries], logX: Bool = false, note: String? = nil
