@@ -16,6 +16,9 @@ struct PretrainShape {
     var batchSize: Int
     var documents: Int
 
+    /// Context, layers, heads, width, as ``FamilyPreset``'s configuration builders take them.
+    var dims: (context: Int, layers: Int, heads: Int, width: Int) { (context, layers, heads, width) }
+
     static func lab(_ budget: LabBudget) -> PretrainShape {
         switch budget {
         case .quick:
@@ -123,9 +126,7 @@ enum Pretraining {
         let rng0 = setup.seed
         if setup.arch == "gpt2" {
             let eot = tok.id(of: "<|endoftext|>").map { Int32($0) }
-            let config = GPT2Config(
-                vocabSize: tok.vocabularySize, nPositions: s.context, nEmbd: s.width, nLayer: s.layers, nHead: s.heads,
-                residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: eot.map(Int.init), eosTokenId: eot.map(Int.init))
+            let config = FamilyPreset.gpt2(s.dims, vocabularySize: tok.vocabularySize, endOfText: eot.map(Int.init))
             let data = try LanguageModelData(
                 documents: documents, tokenizer: tok, contextLength: s.context, validationFraction: 0.1, endOfText: eot)
             let gpt = try GPT2LMHeadModel(config: config, seed: rng0)
@@ -158,10 +159,9 @@ enum Pretraining {
                 let corruption = try SpanCorruption(
                     noiseDensity: setup.rate, meanSpanLength: 3, sentinelIds: annotator.sentinelIds(),
                     endOfSequenceId: annotator.requireId(of: "</s>", for: "the end of T5 inputs and targets"))
-                let config = T5Config(
-                    vocabSize: tok.vocabularySize, dModel: s.width, dKv: s.width / s.heads, dFf: 4 * s.width,
-                    numLayers: s.layers, numHeads: s.heads, dropoutRate: 0, padTokenId: Int(padId),
-                    eosTokenId: Int(corruption.endOfSequenceId), decoderStartTokenId: Int(padId))
+                let config = FamilyPreset.t5(
+                    s.dims, vocabularySize: tok.vocabularySize, padId: Int(padId),
+                    eosId: Int(corruption.endOfSequenceId))
                 let t5 = try T5ForConditionalGeneration(config: config, seed: rng0)
                 let span = SpanCorruptionObjective(model: t5, corruption: corruption)
                 (model, objective, save) = (t5, span, { try t5.save(directory: $0) })
@@ -173,11 +173,7 @@ enum Pretraining {
                     record.values["unigram_validation_loss"] = m.unigramLoss
                 }
             case "electra":
-                let config = ElectraConfig(
-                    vocabSize: tok.vocabularySize, embeddingSize: s.width, hiddenSize: s.width,
-                    numHiddenLayers: s.layers, numAttentionHeads: s.heads, intermediateSize: 4 * s.width,
-                    hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, maxPositionEmbeddings: s.context,
-                    padTokenId: Int(padId))
+                let config = FamilyPreset.electra(s.dims, vocabularySize: tok.vocabularySize, padId: Int(padId))
                 let discriminator = try ElectraForPreTraining(config: config, seed: rng0)
                 let generator = try ElectraForMaskedLM(
                     config: ElectraPretrainingModel.generatorConfig(for: config), seed: rng0 &+ 1)
@@ -186,11 +182,7 @@ enum Pretraining {
                 objective = try ReplacedTokenDetectionObjective(
                     model: pair, masker: try masker(), specialTokenIds: annotator.specialTokenIds)
             default:
-                let config = BertConfig(
-                    vocabSize: tok.vocabularySize, hiddenSize: s.width, numHiddenLayers: s.layers,
-                    numAttentionHeads: s.heads, intermediateSize: 4 * s.width, hiddenDropoutProb: 0,
-                    attentionProbsDropoutProb: 0, maxPositionEmbeddings: s.context, padTokenId: Int(padId),
-                    architectures: ["BertForMaskedLM"])
+                let config = FamilyPreset.bert(s.dims, vocabularySize: tok.vocabularySize, padId: Int(padId))
                 let bert = try BertForMaskedLM(config: config, seed: rng0)
                 (model, save) = (bert, { try bert.save(directory: $0) })
                 objective = try MaskedLMObjective(

@@ -28,11 +28,7 @@ public enum FamilyPreset: String, CaseIterable, Sendable {
     /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
     public static func bert(_ nameOrPath: String, vocabularySize: Int, padId: Int) throws -> BertConfig {
         if let preset = FamilyPreset(rawValue: nameOrPath) {
-            let s = preset.shape
-            return BertConfig(
-                vocabSize: vocabularySize, hiddenSize: s.width, numHiddenLayers: s.layers, numAttentionHeads: s.heads,
-                intermediateSize: 4 * s.width, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
-                maxPositionEmbeddings: s.context, padTokenId: padId, architectures: ["BertForMaskedLM"])
+            return bert(preset.shape, vocabularySize: vocabularySize, padId: padId)
         }
         var config = try BertConfig.load(from: try file(nameOrPath))
         config.vocabSize = vocabularySize
@@ -46,11 +42,7 @@ public enum FamilyPreset: String, CaseIterable, Sendable {
     /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
     public static func t5(_ nameOrPath: String, vocabularySize: Int, padId: Int, eosId: Int) throws -> T5Config {
         if let preset = FamilyPreset(rawValue: nameOrPath) {
-            let s = preset.shape
-            return T5Config(
-                vocabSize: vocabularySize, dModel: s.width, dKv: s.width / s.heads, dFf: 4 * s.width,
-                numLayers: s.layers, numHeads: s.heads, dropoutRate: 0, padTokenId: padId, eosTokenId: eosId,
-                decoderStartTokenId: padId)
+            return t5(preset.shape, vocabularySize: vocabularySize, padId: padId, eosId: eosId)
         }
         var config = try T5Config.load(from: try file(nameOrPath))
         config.vocabSize = vocabularySize
@@ -67,17 +59,55 @@ public enum FamilyPreset: String, CaseIterable, Sendable {
     /// - Throws: ``TrainingError/unknownPreset(name:known:)``; `ModelError` for a bad file.
     public static func electra(_ nameOrPath: String, vocabularySize: Int, padId: Int) throws -> ElectraConfig {
         if let preset = FamilyPreset(rawValue: nameOrPath) {
-            let s = preset.shape
-            return ElectraConfig(
-                vocabSize: vocabularySize, embeddingSize: s.width, hiddenSize: s.width, numHiddenLayers: s.layers,
-                numAttentionHeads: s.heads, intermediateSize: 4 * s.width, hiddenDropoutProb: 0,
-                attentionProbsDropoutProb: 0, maxPositionEmbeddings: s.context, padTokenId: padId)
+            return electra(preset.shape, vocabularySize: vocabularySize, padId: padId)
         }
         var config = try ElectraConfig.load(from: try file(nameOrPath))
         config.vocabSize = vocabularySize
         config.padTokenId = padId
         try config.validate()
         return config
+    }
+
+    /// A BERT of `shape` (feed-forward 4× the width, no dropout) for `vocabularySize` tokens, `[PAD]` = `padId`.
+    public static func bert(
+        _ shape: (context: Int, layers: Int, heads: Int, width: Int), vocabularySize: Int, padId: Int
+    ) -> BertConfig {
+        BertConfig(
+            vocabSize: vocabularySize, hiddenSize: shape.width, numHiddenLayers: shape.layers,
+            numAttentionHeads: shape.heads, intermediateSize: 4 * shape.width, hiddenDropoutProb: 0,
+            attentionProbsDropoutProb: 0, maxPositionEmbeddings: shape.context, padTokenId: padId,
+            architectures: ["BertForMaskedLM"])
+    }
+
+    /// A T5 of `shape` (each stack `layers` deep; `<pad>` = `padId`, also the decoder start; `</s>` = `eosId`).
+    public static func t5(
+        _ shape: (context: Int, layers: Int, heads: Int, width: Int), vocabularySize: Int, padId: Int, eosId: Int
+    ) -> T5Config {
+        T5Config(
+            vocabSize: vocabularySize, dModel: shape.width, dKv: shape.width / shape.heads, dFf: 4 * shape.width,
+            numLayers: shape.layers, numHeads: shape.heads, dropoutRate: 0, padTokenId: padId, eosTokenId: eosId,
+            decoderStartTokenId: padId)
+    }
+
+    /// An ELECTRA discriminator of `shape` (embeddings of the width; `[PAD]` = `padId`).
+    public static func electra(
+        _ shape: (context: Int, layers: Int, heads: Int, width: Int), vocabularySize: Int, padId: Int
+    ) -> ElectraConfig {
+        ElectraConfig(
+            vocabSize: vocabularySize, embeddingSize: shape.width, hiddenSize: shape.width,
+            numHiddenLayers: shape.layers, numAttentionHeads: shape.heads, intermediateSize: 4 * shape.width,
+            hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, maxPositionEmbeddings: shape.context,
+            padTokenId: padId)
+    }
+
+    /// A GPT-2 of `shape` (no dropout; `endOfText` as the BOS/EOS id when given).
+    public static func gpt2(
+        _ shape: (context: Int, layers: Int, heads: Int, width: Int), vocabularySize: Int, endOfText: Int?
+    ) -> GPT2Config {
+        GPT2Config(
+            vocabSize: vocabularySize, nPositions: shape.context, nEmbd: shape.width, nLayer: shape.layers,
+            nHead: shape.heads, residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: endOfText,
+            eosTokenId: endOfText)
     }
 
     /// The context length a preset or configuration file gives (T5 has none of its own: the preset's).

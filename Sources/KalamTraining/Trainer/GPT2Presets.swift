@@ -11,14 +11,8 @@ public enum GPT2Preset: String, CaseIterable, Sendable {
     /// The configuration for a vocabulary of `vocabularySize` tokens, with no dropout and
     /// `endOfText` as the BOS/EOS id (when given).
     public func config(vocabularySize: Int, endOfText: Int?) -> GPT2Config {
-        let (ctx, layers, heads, width): (Int, Int, Int, Int)
-        switch self {
-        case .tiny: (ctx, layers, heads, width) = (128, 4, 4, 128)
-        case .small: (ctx, layers, heads, width) = (256, 6, 8, 256)
-        }
-        return GPT2Config(
-            vocabSize: vocabularySize, nPositions: ctx, nEmbd: width, nLayer: layers, nHead: heads,
-            residPdrop: 0, embdPdrop: 0, attnPdrop: 0, bosTokenId: endOfText, eosTokenId: endOfText)
+        let shape = self == .tiny ? FamilyPreset.tiny.shape : FamilyPreset.small.shape
+        return FamilyPreset.gpt2(shape, vocabularySize: vocabularySize, endOfText: endOfText)
     }
 
     /// A preset by name, or a `config.json` file (or model folder) whose configuration is used with its
