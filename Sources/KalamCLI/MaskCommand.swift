@@ -61,7 +61,11 @@ public struct MaskCommand: ParsableCommand {
                 let masked = try masker!.mask(sequence, rng: &rng)
                 let tags: [Any] =
                     sequence.tags.isEmpty
-                    ? sequence.ids.map { _ in NSNull() } : sequence.tags.map { $0?.rawValue ?? NSNull() }
+                    ? sequence.ids.map { _ in NSNull() }
+                    : sequence.tags.map { tag -> Any in
+                        guard let tag else { return NSNull() }
+                        return tag.rawValue
+                    }
                 object = [
                     "input_ids": sequence.ids, "masked_ids": masked.inputs, "labels": masked.labels, "upos": tags,
                 ]

@@ -62,7 +62,7 @@ struct Run {
         let process = Process()
         process.executableURL = kalam
         process.arguments = arguments(out: out, resume: resume, steps: steps)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -24,7 +24,7 @@ import Testing
                 LabCommand.message(for: error)
                     == "--seeds must be at least 3 (a verdict needs an interval over seeds)")
         }
-        var only = try LabCommand.parse(["--quick", "--only", "E9", "--out", "/tmp/kalam-lab-unused"])
+        let only = try LabCommand.parse(["--quick", "--only", "E9", "--out", "/tmp/kalam-lab-unused"])
         #expect(throws: LabError.unknownExperiment(name: "E9", known: ["E1", "E2", "E3", "E4", "E5", "E6"])) {
             try only.run()
         }
@@ -36,7 +36,7 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kalam-lab-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("quick")
-        var command = try LabCommand.parse(["--quick", "--out", out.path])
+        let command = try LabCommand.parse(["--quick", "--out", out.path])
         try command.run()
         let results = try Self.readResults(out)
 
@@ -86,7 +86,7 @@ import Testing
 
         // Same seeds, same numbers: E6 again from nothing (its GPT-2s pretrained anew).
         let again = root.appendingPathComponent("again")
-        var rerun = try LabCommand.parse(["--quick", "--only", "E6", "--out", again.path])
+        let rerun = try LabCommand.parse(["--quick", "--only", "E6", "--out", again.path])
         try rerun.run()
         let second = try Self.readResults(again)
         let first = try #require(results.experiments.first { $0.id == "E6" })

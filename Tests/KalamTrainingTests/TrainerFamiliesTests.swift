@@ -126,7 +126,7 @@ import Testing
         }
         func extraLoss(model: TrainableModel, batch: Batch) throws -> Tensor? {
             let w = model.namedParameters().first { $0.key == penalised }!.tensor
-            return try w.square().sum() * lambda
+            return w.square().sum() * lambda
         }
         func transformGradients(_ parameters: NamedParameters, step: Int) throws {
             if let p = parameters.first(where: { $0.key == frozen })?.tensor.grad {

@@ -90,7 +90,7 @@ public struct TokenClassificationObjective: TrainingObjective {
             attentionMask: IndexTensor(batch.attentionMask, shape: shape))
         let targets = try IndexTensor(batch.targets, shape: shape)
         let count = batch.targetCount
-        let value = count == 0 ? try logits.sum() * 0 : try crossEntropy(logits: logits, targets: targets)
+        let value = count == 0 ? logits.sum() * 0 : try crossEntropy(logits: logits, targets: targets)
         return ObjectiveLoss(value, targetCount: count)
     }
 }

@@ -79,7 +79,7 @@ public struct MaskedLMObjective: TrainingObjective {
             labels: IndexTensor(labels, shape: shape))
         let count = labels.reduce(0) { $0 + ($1 == Batch.ignoreIndex ? 0 : 1) }
         // A batch with nothing masked has no loss to learn from: zero, with the graph intact.
-        let value = count == 0 ? try out.logits.sum() * 0 : out.loss!
+        let value = count == 0 ? out.logits.sum() * 0 : out.loss!
         return ObjectiveLoss(value, targetCount: count)
     }
 }

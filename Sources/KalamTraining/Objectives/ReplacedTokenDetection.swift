@@ -104,7 +104,7 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
             inputIds: IndexTensor(inputs, shape: shape), attentionMask: attention,
             labels: IndexTensor(labels, shape: shape))
         let targets = labels.reduce(0) { $0 + ($1 == Batch.ignoreIndex ? 0 : 1) }
-        let generatorLoss = targets == 0 ? try generated.logits.sum() * 0 : generated.loss!
+        let generatorLoss = targets == 0 ? generated.logits.sum() * 0 : generated.loss!
         // Sample the replacements from the generator's distribution at the targets.
         var replaced = batch.inputs
         var isReplaced = [Int32](repeating: 0, count: replaced.count)

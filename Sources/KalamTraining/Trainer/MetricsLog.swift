@@ -69,7 +69,7 @@ public final class MetricsLog {
             } else if step == nil {
                 try AtomicFile.write(Data(), to: url)
             }
-            if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
+            if !fm.fileExists(atPath: url.path) { _ = fm.createFile(atPath: url.path, contents: nil) }
             handle = try FileHandle(forWritingTo: url)
             handle.seekToEndOfFile()
         } catch {

@@ -41,7 +41,7 @@ public struct UnigramBaseline: Sendable, Equatable {
     public func crossEntropy(on blocks: PackedBlocks) -> Double {
         let denominator = Double(total + vocabularySize)
         var sum: Double = 0, n = 0
-        try? Self.forEachTarget(blocks) { id in
+        Self.forEachTarget(blocks) { id in
             let c = (id >= 0 && Int(id) < vocabularySize) ? counts[Int(id)] : 0
             sum -= Foundation.log(Double(c + 1) / denominator)
             n += 1
