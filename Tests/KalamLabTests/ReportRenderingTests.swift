@@ -173,6 +173,45 @@ private func sampleReport() -> LabReport {
         }
     }
 
+    @Test func coincidingScatterPointsShareOneLabel() {
+        let plot = Box(left: 50, top: 20, width: 500, height: 300)
+        let placed = placeScatterLabels(
+            [
+                ScatterLabel(x: 100, y: 100, text: "greedy"), ScatterLabel(x: 102, y: 101, text: "beam 4"),
+                ScatterLabel(x: 300, y: 200, text: "top-k 40"),
+            ], plot: plot)
+        #expect(placed.map(\.text) == ["greedy, beam 4", "top-k 40"])
+        #expect(placed[0] == ScatterLabel(x: 106, y: 94, text: "greedy, beam 4"))
+        // Through the renderer: one text element for the two coinciding points, both in it.
+        let svg = SVGChart.render(
+            Chart(
+                kind: .scatter, title: "decoders",
+                series: [
+                    ChartSeries(
+                        name: "d",
+                        points: [
+                            ChartPoint(x: 1, y: 1, label: "greedy"), ChartPoint(x: 1, y: 1, label: "beam 4"),
+                            ChartPoint(x: 2, y: 2, label: "sampling"),
+                        ])
+                ]))
+        #expect(svg.contains(">greedy, beam 4</text>"))
+        #expect(occurrences(of: ">sampling</text>", in: svg) == 1)
+    }
+
+    @Test func nearbyScatterLabelsMoveDownALineInsteadOfOverlapping() {
+        let plot = Box(left: 50, top: 20, width: 500, height: 300)
+        // Two points 5 px apart vertically: the second label's box would overlap the first's.
+        let placed = placeScatterLabels(
+            [ScatterLabel(x: 100, y: 100, text: "typical 0.9"), ScatterLabel(x: 110, y: 105, text: "min-p 0.1")],
+            plot: plot)
+        #expect(placed.count == 2)
+        #expect(placed[0].y == 94)
+        #expect(placed[1].y == 99 + 13)
+        // A label that would leave the plot on the right is drawn to the left of its point.
+        let right = placeScatterLabels([ScatterLabel(x: 545, y: 100, text: "sampling")], plot: plot)
+        #expect(right == [ScatterLabel(x: 539, y: 94, text: "sampling", flipped: true)])
+    }
+
     @Test(arguments: [ChartKind.lines, .bars, .heatmap, .scatter])
     func anEmptyChartSaysNoData(kind: ChartKind) {
         let svg = SVGChart.render(Chart(kind: kind, title: "empty"))

@@ -201,13 +201,19 @@ private func wrap(_ text: String, width: Double, size: Double, maxLines: Int) ->
 }
 
 /// A rectangle in pixels.
-private struct Box {
+/// A rectangle on the canvas, in pixels.
+struct Box: Equatable {
     var left: Double
     var top: Double
     var width: Double
     var height: Double
     var right: Double { left + width }
     var bottom: Double { top + height }
+
+    /// Whether the two rectangles share an area (touching edges do not count).
+    func intersects(_ other: Box) -> Bool {
+        left < other.right && other.left < right && top < other.bottom && other.top < bottom
+    }
 }
 
 /// The SVG being written: the elements in drawing order, and the canvas size.
@@ -610,20 +616,57 @@ private func drawXY(_ chart: Chart, on canvas: inout SVGCanvas) -> Bool {
         }
     }
     if !isLines {
-        for series in cleaned {
-            for point in series {
-                guard let label = point.label, !label.isEmpty else { continue }
-                let text = clipMiddle(label, width: plot.width / 3, size: Style.tickSize)
-                let x = px(point.x)
-                let y = max(py(point.y) - 6, plot.top + Style.tickSize)
-                let flip = x + 6 + textWidth(text, size: Style.tickSize) > plot.right
-                canvas.text(
-                    text, x: flip ? x - 6 : x + 6, y: y, anchor: flip ? "end" : "start", size: Style.tickSize,
-                    fill: Style.ink)
-            }
+        let labelled = cleaned.flatMap { $0 }.compactMap { point -> ScatterLabel? in
+            guard let label = point.label, !label.isEmpty else { return nil }
+            return ScatterLabel(x: px(point.x), y: py(point.y), text: label)
+        }
+        for label in placeScatterLabels(labelled, plot: plot) {
+            canvas.text(
+                label.text, x: label.x, y: label.y, anchor: label.flipped ? "end" : "start", size: Style.tickSize,
+                fill: Style.ink)
         }
     }
     return true
+}
+
+/// A point's label in a scatter chart, at the point's pixel position.
+struct ScatterLabel: Equatable {
+    var x: Double
+    var y: Double
+    var text: String
+    var flipped = false
+}
+
+/// Where the labels of a scatter chart go: points that coincide (within 3 pixels) share one label
+/// ("greedy, beam 4"), each label sits above and right of its point (left where it would leave the
+/// plot), and a label that would overlap one already placed moves down a line at a time.
+func placeScatterLabels(_ points: [ScatterLabel], plot: Box) -> [ScatterLabel] {
+    var groups: [ScatterLabel] = []
+    for point in points {
+        if let g = groups.firstIndex(where: { abs($0.x - point.x) <= 3 && abs($0.y - point.y) <= 3 }) {
+            groups[g].text += ", " + point.text
+        } else {
+            groups.append(point)
+        }
+    }
+    let line = Style.tickSize + 2
+    var placed: [(label: ScatterLabel, box: Box)] = []
+    for group in groups.sorted(by: { ($0.y, $0.x) < ($1.y, $1.x) }) {
+        let text = clipMiddle(group.text, width: plot.width / 3, size: Style.tickSize)
+        let width = textWidth(text, size: Style.tickSize)
+        let flipped = group.x + 6 + width > plot.right
+        let left = flipped ? group.x - 6 - width : group.x + 6
+        var y = max(group.y - 6, plot.top + Style.tickSize)
+        func box(_ y: Double) -> Box { Box(left: left, top: y - Style.tickSize, width: width, height: line) }
+        var tries = 0
+        while tries < 8, placed.contains(where: { $0.box.intersects(box(y)) }), y + line <= plot.bottom {
+            y += line
+            tries += 1
+        }
+        let label = ScatterLabel(x: flipped ? group.x - 6 : group.x + 6, y: y, text: text, flipped: flipped)
+        placed.append((label, box(y)))
+    }
+    return placed.map(\.label)
 }
 
 /// Draws a grouped bar chart; false when there is no bar to draw.
