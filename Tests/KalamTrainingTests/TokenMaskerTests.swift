@@ -310,12 +310,17 @@ enum MaskingCorpus {
             AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 6) == [
                 "one two three four five six", "seven eight nine ten eleven",
             ])
-        // A text over the budget stays alone; a budget of 1 keeps every text apart.
+        // A text over the budget is cut at a word into pieces that fit; its last piece packs with the next
+        // text. A budget of 1 leaves one word per sequence.
         #expect(
             AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 3) == [
-                "one two three", "four five six", "seven eight nine ten", "eleven",
+                "one two three", "four five six", "seven eight nine", "ten eleven",
             ])
-        #expect(AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 1) == texts)
+        #expect(
+            AnnotatedData.pack(texts, tokenizer: tokenizer, budget: 1)
+                == texts.flatMap {
+                    $0.split(separator: " ").map(String.init)
+                })
         #expect(AnnotatedData.pack([], tokenizer: tokenizer, budget: 8).isEmpty)
         // Packed sequences keep [CLS] … [SEP] once and fit the context.
         let documents = texts.map { TextDocument(id: $0, text: $0) }
@@ -330,5 +335,32 @@ enum MaskingCorpus {
             }
         }
         #expect(data.train.blocks.count + data.validation.blocks.count < 2 * texts.count)
+    }
+
+    @Test func aLongDocumentFillsSeveralSequencesCutOnlyBetweenWords() throws {
+        let sentences = [
+            "The lighthouse keeper counted thirteen unremarkable ships before breakfast.",
+            "Nobody believed her, least of all the harbourmaster, who counted nothing at all.",
+            "Unremarkable ships, she wrote, are the ones that arrive.",
+        ]
+        // A small vocabulary, so that long words become several word pieces.
+        let tokenizer = try WordPieceTrainer(vocabSize: 120).trainTokenizer(sentences)
+        let document = Array(repeating: sentences.joined(separator: " "), count: 4).joined(separator: " ")
+        let total = tokenizer.encode(document, pair: nil, addSpecialTokens: false).ids.count
+        for budget in [3, 5, 8, 13] {
+            let pieces = AnnotatedData.pack([document], tokenizer: tokenizer, budget: budget)
+            // Nothing is lost or reordered (a cut may fall between a word and its punctuation).
+            #expect(pieces.joined().filter { !$0.isWhitespace } == document.filter { !$0.isWhitespace })
+            var tokens = 0
+            for piece in pieces {
+                let encoding = tokenizer.encode(piece, pair: nil, addSpecialTokens: false)
+                tokens += encoding.ids.count
+                // Each piece starts with the first piece of a word and fits the budget, unless it is one word.
+                #expect(encoding.tokens.first?.hasPrefix("##") == false)
+                #expect(encoding.ids.count <= budget || Set(encoding.wordIds.compactMap { $0 }).count == 1)
+            }
+            #expect(tokens == total)
+            #expect(pieces.count >= (total + budget - 1) / budget)
+        }
     }
 }

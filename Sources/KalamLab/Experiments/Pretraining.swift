@@ -51,12 +51,16 @@ struct PretrainSetup {
     var checks = 0
 
     var config: [String: String] {
-        [
+        var config = [
             "arch": arch, "masking": arch == "gpt2" ? "-" : masking, "rate": arch == "gpt2" ? "-" : "\(rate)",
             "shape":
                 "\(shape.context)/\(shape.layers)/\(shape.heads)/\(shape.width)/\(shape.vocabulary)/\(shape.batchSize)",
             "steps": "\(shape.steps)", "documents": "\(shape.documents)", "seed": "\(seed)", "checks": "\(checks)",
         ]
+        // The encoders' data since articles longer than the context are cut into several sequences
+        // (before, each kept only its first sequence): cells trained the old way are not reused.
+        if arch != "gpt2" { config["packing"] = "split" }
+        return config
     }
 }
 

@@ -106,8 +106,8 @@ public struct AnnotatedData: Sendable {
     ///     corruption takes the text tokens only.
     ///   - pack: join consecutive documents of each split into sequences of up to `contextLength`
     ///     tokens (as BERT's pretraining data fills each sequence with consecutive sentences), so a
-    ///     step sees full sequences rather than one short verse per row; `false` keeps one document
-    ///     per sequence. Validation documents are packed among themselves, never with training ones.
+    ///     step sees full sequences rather than one short verse per row, and cut longer documents at
+    ///     word boundaries into several sequences; `false` keeps one document per sequence (truncated). Validation documents are packed among themselves, never with training ones.
     /// - Throws: `BatchingError` for an empty corpus or split.
     public init(
         documents: [TextDocument], annotator: MaskingAnnotator, contextLength: Int, padId: Int32,
@@ -129,21 +129,23 @@ public struct AnnotatedData: Sendable {
             contextLength: contextLength, padId: padId)
     }
 
-    /// Consecutive texts joined by a space while their token counts add up to at most `budget`; a text
-    /// longer than the budget stays alone (and is truncated when annotated).
+    /// Consecutive texts joined by a space while their token counts add up to at most `budget`. A text
+    /// longer than the budget is first cut at word boundaries into pieces of at most `budget` tokens, so
+    /// that a long document fills several sequences instead of losing all but its first `budget` tokens
+    /// (a single word longer than the budget is a piece of its own, truncated when annotated).
     public static func pack(_ texts: [String], tokenizer: PipelineTokenizer, budget: Int) -> [String] {
-        var counts = [Int](repeating: 0, count: texts.count)
-        counts.withUnsafeMutableBufferPointer { out in
+        var units = [[(text: String, count: Int)]](repeating: [], count: texts.count)
+        units.withUnsafeMutableBufferPointer { out in
             let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 256))
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 for i in (c * texts.count / chunks)..<((c + 1) * texts.count / chunks) {
-                    out[i] = tokenizer.encode(texts[i], pair: nil, addSpecialTokens: false).count
+                    out[i] = pieces(of: texts[i], tokenizer: tokenizer, budget: budget)
                 }
             }
         }
         var packed: [String] = []
         var current: [String] = [], used = 0
-        for (text, count) in zip(texts, counts) {
+        for (text, count) in units.joined() {
             if !current.isEmpty, used + count > budget {
                 packed.append(current.joined(separator: " "))
                 (current, used) = ([], 0)
@@ -153,5 +155,44 @@ public struct AnnotatedData: Sendable {
         }
         if !current.isEmpty { packed.append(current.joined(separator: " ")) }
         return packed
+    }
+
+    /// `text` whole with its token count when it fits `budget`; otherwise cut before the first token of
+    /// a word, each piece holding at most `budget` tokens (a longer single word is one piece).
+    static func pieces(of text: String, tokenizer: PipelineTokenizer, budget: Int) -> [(text: String, count: Int)] {
+        let encoding = tokenizer.encode(text, pair: nil, addSpecialTokens: false)
+        let count = encoding.ids.count
+        guard count > budget, budget > 0 else { return [(text, count)] }
+        let scalars = Array(text.unicodeScalars)
+        func slice(_ from: Int, _ to: Int) -> String {
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: scalars[min(from, scalars.count)..<min(max(from, to), scalars.count)])
+            return String(piece).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let words = encoding.wordIds
+        var result: [(text: String, count: Int)] = []
+        var first = 0
+        while first < count {
+            var end = first + budget
+            if end >= count {
+                end = count
+            } else {
+                // Back to the start of the word that token `end` belongs to; past it when one word
+                // alone is longer than the budget.
+                var cut = end
+                while cut > first, words[cut] != nil, words[cut] == words[cut - 1] { cut -= 1 }
+                if cut == first {
+                    while end < count, words[end] != nil, words[end] == words[end - 1] { end += 1 }
+                } else {
+                    end = cut
+                }
+            }
+            let from = encoding.offsets[first].start
+            let to = end < count ? encoding.offsets[end].start : scalars.count
+            let piece = slice(from, to)
+            if !piece.isEmpty { result.append((piece, end - first)) }
+            first = end
+        }
+        return result
     }
 }
