@@ -13,6 +13,17 @@ public struct Interval: Codable, Sendable, Equatable {
     /// How many values.
     public var n: Int
 
+    /// `+mean [low, high]` in a precision that suits the numbers: whole counts without decimals, values
+    /// under 0.01 (seconds per token) in scientific notation, others with three decimals.
+    public var signedText: String {
+        let largest = [mean, low, high].map(abs).filter(\.isFinite).max() ?? 0
+        let format =
+            largest >= 1_000 && [mean, low, high].allSatisfy({ $0 == $0.rounded() })
+            ? "%+.0f"
+            : largest > 0 && largest < 0.01 ? "%+.2e" : "%+.3f"
+        return String(format: "\(format) [\(format), \(format)]", mean, low, high)
+    }
+
     /// Whether the interval lies wholly above 0.
     public var isPositive: Bool { n >= 2 && low > 0 }
     /// Whether the interval lies wholly below 0.

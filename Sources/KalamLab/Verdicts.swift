@@ -88,7 +88,7 @@ public enum VerdictRule {
     ) -> ClaimResult {
         let verdict = combine(comparisons)
         let parts = comparisons.map { c in
-            String(format: "%@ %+.3f [%+.3f, %+.3f]", c.name, c.difference.mean, c.difference.low, c.difference.high)
+            c.name + " " + c.difference.signedText
         }
         return ClaimResult(
             id: claim.id, claim: claim.text, experiment: claim.experiment, verdict: verdict, rule: allComparisons,

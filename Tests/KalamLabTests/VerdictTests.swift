@@ -17,6 +17,18 @@ import Testing
         #expect(i.n == 4)
     }
 
+    @Test func intervalsPrintInAPrecisionThatSuitsTheirSize() {
+        func text(_ mean: Double, _ low: Double, _ high: Double) -> String {
+            Interval(mean: mean, low: low, high: high, std: 0, n: 3).signedText
+        }
+        #expect(text(0.1234, -0.05, 0.3) == "+0.123 [-0.050, +0.300]")
+        // Parameter counts: whole numbers, no decimals.
+        #expect(text(22_565_376, 22_565_376, 22_565_376) == "+22565376 [+22565376, +22565376]")
+        // Seconds per token: scientific notation instead of -0.000.
+        #expect(text(-4.1e-5, -5e-5, -3.2e-5) == "-4.10e-05 [-5.00e-05, -3.20e-05]")
+        #expect(text(0, 0, 0) == "+0.000 [+0.000, +0.000]")
+    }
+
     @Test func tQuantilesMatchTheTable() {
         #expect(LabStatistics.tQuantile975(df: 1) == 12.706)
         #expect(LabStatistics.tQuantile975(df: 2) == 4.303)
