@@ -57,8 +57,8 @@ struct PretrainSetup {
                 "\(shape.context)/\(shape.layers)/\(shape.heads)/\(shape.width)/\(shape.vocabulary)/\(shape.batchSize)",
             "steps": "\(shape.steps)", "documents": "\(shape.documents)", "seed": "\(seed)", "checks": "\(checks)",
         ]
-        // The encoders' data since articles longer than the context are cut into several sequences
-        // (before, each kept only its first sequence): cells trained the old way are not reused.
+        // Encoder data changed when articles longer than the context became several sequences (before,
+        // only each article's first sequence was kept): the key keeps cells trained the old way out.
         if arch != "gpt2" { config["packing"] = "split" }
         return config
     }

@@ -200,7 +200,6 @@ private func wrap(_ text: String, width: Double, size: Double, maxLines: Int) ->
     return lines.map { clip($0, width: width, size: size) }
 }
 
-/// A rectangle in pixels.
 /// A rectangle on the canvas, in pixels.
 struct Box: Equatable {
     var left: Double

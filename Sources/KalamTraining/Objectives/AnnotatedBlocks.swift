@@ -107,7 +107,8 @@ public struct AnnotatedData: Sendable {
     ///   - pack: join consecutive documents of each split into sequences of up to `contextLength`
     ///     tokens (as BERT's pretraining data fills each sequence with consecutive sentences), so a
     ///     step sees full sequences rather than one short verse per row, and cut longer documents at
-    ///     word boundaries into several sequences; `false` keeps one document per sequence (truncated). Validation documents are packed among themselves, never with training ones.
+    ///     word boundaries into several sequences; `false` keeps one document per sequence
+    ///     (truncated). Validation documents are packed among themselves, never with training ones.
     /// - Throws: `BatchingError` for an empty corpus or split.
     public init(
         documents: [TextDocument], annotator: MaskingAnnotator, contextLength: Int, padId: Int32,
