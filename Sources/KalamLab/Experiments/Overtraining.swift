@@ -11,7 +11,7 @@ struct Overtraining {
 
     static func setup(_ lab: LabContext, seed: UInt64) -> PretrainSetup {
         var shape = PretrainShape.lab(lab.budget)
-        shape.documents = lab.budget == .quick ? 40 : 60
+        shape.documents = lab.budget == .quick ? 40 : 20
         shape.steps *= lab.budget == .quick ? 4 : 3
         return PretrainSetup(arch: "bert", shape: shape, seed: seed, checks: 8)
     }
