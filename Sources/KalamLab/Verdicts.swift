@@ -29,9 +29,7 @@ public struct Comparison: Codable, Sendable, Equatable {
 
     /// One line: the name, the difference and its interval, the verdict.
     public var summary: String {
-        String(
-            format: "%@: %+.4f [%+.4f, %+.4f] (n=%d, claimed %@) → %@", name, difference.mean, difference.low,
-            difference.high, difference.n, claimedPositive ? "> 0" : "< 0", verdict.rawValue)
+        "\(name): \(difference.signedText) (n=\(difference.n), claimed \(claimedPositive ? "> 0" : "< 0")) → \(verdict.rawValue)"
     }
 }
 
