@@ -93,6 +93,12 @@ extension PretrainCommand {
             contextLength: context,
             padId: padId, validationFraction: validationFraction, addSpecialTokens: !isT5,
             pack: !masking.documentPerSequence)
+        if outputBias == .unigram, resumeFrom == nil {
+            if let mlm = objective as? MaskedLMObjective { try mlm.startDecoderBiasAtUnigram(of: data.train) }
+            if let rtd = objective as? ReplacedTokenDetectionObjective {
+                try rtd.startGeneratorBiasAtUnigram(of: data.train)
+            }
+        }
         print(
             String(
                 format:

@@ -71,6 +71,19 @@ public struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (matrices only).")
     var weightDecay: Float = 0.1
 
+    @Option(
+        name: .customLong("output-bias"),
+        help:
+            "bert, electra: the masked-LM decoder's starting bias, unigram (the training tokens' log frequencies, so training starts past the unigram stage) or zero (as transformers initialises it)."
+    )
+    var outputBias: OutputBiasStart = .unigram
+
+    @Option(name: .customLong("beta1"), help: "AdamW's first-moment decay.")
+    var beta1: Float = 0.9
+
+    @Option(name: .customLong("beta2"), help: "AdamW's second-moment decay.")
+    var beta2: Float = 0.95
+
     @Option(name: .customLong("clip"), help: "Clip the global gradient norm to this (0: off).")
     var maxGradNorm: Float = 1
 
@@ -248,6 +261,8 @@ public struct PretrainCommand: ParsableCommand {
         let savedWarmup = try resumeFrom.map { try Trainer.readState(from: $0).configuration.warmupSteps }
         options.warmupSteps = warmup ?? savedWarmup ?? min(200, Int(Double(steps) * warmupShare))
         options.weightDecay = weightDecay
+        options.beta1 = beta1
+        options.beta2 = beta2
         options.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil
         options.evalEvery = evalEvery
         options.evalBatches = evalBatches > 0 ? evalBatches : nil
@@ -291,4 +306,12 @@ public struct PretrainCommand: ParsableCommand {
         }
         return try TokenizerJSON.load(url)
     }
+}
+
+/// Where a masked-LM decoder's bias starts (`kalam pretrain --output-bias`).
+enum OutputBiasStart: String, CaseIterable, ExpressibleByArgument {
+    /// The log unigram frequencies of the training tokens.
+    case unigram
+    /// Zero, as transformers initialises it.
+    case zero
 }

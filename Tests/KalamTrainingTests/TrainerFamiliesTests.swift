@@ -53,6 +53,45 @@ import Testing
         #expect(after < before - 0.3, "masked-LM loss \(before) -> \(after)")
     }
 
+    @Test func decoderBiasStartsAtTheLogUnigramFrequencies() throws {
+        // [CLS] = 2 and [SEP] = 3 are never targets; the eligible tokens are 5, 5, 6 | 5, 7 (N = 5).
+        let blocks = try AnnotatedBlocks(
+            sequences: [
+                MaskableSequence(ids: [2, 5, 5, 6, 3], specialTokenIds: [2, 3]),
+                MaskableSequence(ids: [2, 5, 7, 3], specialTokenIds: [2, 3]),
+            ], contextLength: 6, padId: 0)
+        // Add-one over V = 8: (count + 1) / (5 + 8).
+        let expected = [1, 1, 1, 1, 1, 4, 2, 2].map { Float(Foundation.log(Double($0) / 13)) }
+        let frequencies = try blocks.logUnigramFrequencies(vocabularySize: 8)
+        #expect(zip(frequencies, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(frequencies)")
+
+        let config = BertConfig(
+            vocabSize: 8, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16,
+            maxPositionEmbeddings: 8, padTokenId: 0)
+        let bert = try BertForMaskedLM(config: config, seed: 1)
+        #expect(bert.cls.predictions.bias.scalars == [Float](repeating: 0, count: 8))
+        try MaskedLMObjective(model: bert, maskTokenId: 4, specialTokenIds: [0, 2, 3])
+            .startDecoderBiasAtUnigram(of: blocks)
+        #expect(bert.cls.predictions.bias.scalars == frequencies)
+
+        let electra = ElectraConfig(
+            vocabSize: 8, embeddingSize: 8, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2,
+            intermediateSize: 16, maxPositionEmbeddings: 8, padTokenId: 0)
+        let pair = try ElectraPretrainingModel(
+            generator: ElectraForMaskedLM(config: electra, seed: 1),
+            discriminator: ElectraForPreTraining(config: electra, seed: 2))
+        let masker = try TokenMasker(
+            strategy: .random(exactCount: false), rate: 0.15, maskTokenId: 4, vocabularySize: 8,
+            specialTokenIds: [0, 2, 3])
+        try ReplacedTokenDetectionObjective(model: pair, masker: masker, specialTokenIds: [0, 2, 3])
+            .startGeneratorBiasAtUnigram(of: blocks)
+        #expect(pair.generator.generatorLMHead.bias.scalars == frequencies)
+
+        #expect(
+            throws: TrainingError.invalidOption(name: "token id", value: "6", reason: "outside the vocabulary of 6")
+        ) { try blocks.logUnigramFrequencies(vocabularySize: 6) }
+    }
+
     @Test func maskingFollowsTheRateAndTheSplit() throws {
         let config = BertConfig(
             vocabSize: 24, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32,

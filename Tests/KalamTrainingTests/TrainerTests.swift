@@ -235,6 +235,21 @@ enum TinyRun {
         #expect(error == .invalidOption(name: "steps", value: "0", reason: "must be at least 1"))
     }
 
+    @Test func adamBetasOutsideTheUnitIntervalAreRejected() throws {
+        var options = TinyRun.options(steps: 1)
+        options.beta2 = 1
+        #expect(throws: TrainingError.invalidOption(name: "beta2", value: "1.0", reason: "must be in [0, 1)")) {
+            try options.validate()
+        }
+        options.beta2 = 0.999
+        options.beta1 = -0.5
+        #expect(throws: TrainingError.invalidOption(name: "beta1", value: "-0.5", reason: "must be in [0, 1)")) {
+            try options.validate()
+        }
+        options.beta1 = 0
+        try options.validate()
+    }
+
     @Test func missingCheckpoint() throws {
         let dir = try TinyRun.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

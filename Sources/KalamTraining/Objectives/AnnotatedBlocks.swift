@@ -63,6 +63,31 @@ public struct AnnotatedBlocks: Sendable {
         try blocks.sequentialBatches(batchSize: batchSize).map(annotate)
     }
 
+    /// The natural log of each token's share of the eligible tokens (word index ≥ 0, so no special or
+    /// padding token), add-one smoothed over the vocabulary: `log((count + 1) / (N + V))`. As a
+    /// masked-LM decoder's starting bias it makes an untrained model predict the unigram distribution,
+    /// so training starts past the steps that would learn it (see
+    /// ``MaskedLMObjective/startDecoderBiasAtUnigram(of:)``).
+    /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for a vocabulary below 1 or a
+    ///   token outside it.
+    public func logUnigramFrequencies(vocabularySize: Int) throws -> [Float] {
+        guard vocabularySize >= 1 else {
+            throw TrainingError.invalidOption(
+                name: "vocabulary size", value: "\(vocabularySize)", reason: "must be at least 1")
+        }
+        var counts = [Double](repeating: 1, count: vocabularySize)
+        for i in words.indices where words[i] >= 0 {
+            let id = Int(blocks.tokens[i])
+            guard id >= 0, id < vocabularySize else {
+                throw TrainingError.invalidOption(
+                    name: "token id", value: "\(id)", reason: "outside the vocabulary of \(vocabularySize)")
+            }
+            counts[id] += 1
+        }
+        let total = counts.reduce(0, +)
+        return counts.map { Float(Foundation.log($0 / total)) }
+    }
+
     /// A seeded training source over the blocks (``BatchIterator``'s order, annotations attached).
     public func iterator(batchSize: Int, seed: UInt64) throws -> AnnotatedBatchIterator {
         AnnotatedBatchIterator(

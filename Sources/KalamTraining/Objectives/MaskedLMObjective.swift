@@ -82,6 +82,16 @@ public struct MaskedLMObjective: TrainingObjective {
         let value = count == 0 ? out.logits.sum() * 0 : out.loss!
         return ObjectiveLoss(value, targetCount: count)
     }
+
+    /// Sets the decoder's bias (`cls.predictions.bias`, zero as transformers initialises it) to the log
+    /// unigram frequencies of `blocks` (``AnnotatedBlocks/logUnigramFrequencies(vocabularySize:)``): the
+    /// untrained model then predicts each target's frequency, as a unigram model does, and training
+    /// spends its first steps on context instead. `kalam pretrain` does this before a fresh BERT run.
+    /// - Throws: as ``AnnotatedBlocks/logUnigramFrequencies(vocabularySize:)``.
+    public func startDecoderBiasAtUnigram(of blocks: AnnotatedBlocks) throws {
+        let v = model.config.vocabSize
+        model.cls.predictions.bias = try Tensor(blocks.logUnigramFrequencies(vocabularySize: v), shape: [v])
+    }
 }
 
 /// Sequence-to-sequence training of a T5 model: `pairs` turns a batch into encoder inputs and decoder

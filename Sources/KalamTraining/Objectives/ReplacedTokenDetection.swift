@@ -133,6 +133,15 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
         return (generatorLoss, discriminatorLoss, try generatorLoss + discriminatorLoss * lambda, targets)
     }
 
+    /// Sets the generator's decoder bias (`generator_lm_head.bias`) to the log unigram frequencies of
+    /// `blocks`, as ``MaskedLMObjective/startDecoderBiasAtUnigram(of:)`` does for BERT.
+    /// - Throws: as ``AnnotatedBlocks/logUnigramFrequencies(vocabularySize:)``.
+    public func startGeneratorBiasAtUnigram(of blocks: AnnotatedBlocks) throws {
+        let v = model.generator.config.vocabSize
+        model.generator.generatorLMHead.bias = try Tensor(
+            blocks.logUnigramFrequencies(vocabularySize: v), shape: [v])
+    }
+
     /// Generator MLM loss + λ · replaced-token-detection loss, over the batch's masked targets.
     public func loss(on batch: Batch, rng: inout KalamRandom) throws -> ObjectiveLoss {
         let l = try losses(on: batch, rng: &rng)

@@ -66,6 +66,8 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
             minLearningRateRatio >= 0 && minLearningRateRatio <= 1, "minimum learning-rate ratio", minLearningRateRatio,
             "must be in [0, 1]")
         try check(weightDecay >= 0, "weight decay", weightDecay, "must not be negative")
+        try check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "must be in [0, 1)")
+        try check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "must be in [0, 1)")
         try check(maxGradNorm.map { $0 > 0 } ?? true, "max gradient norm", maxGradNorm ?? 0, "must be positive")
         try check(evalEvery >= 0, "eval-every", evalEvery, "must not be negative")
         try check(evalBatches.map { $0 >= 1 } ?? true, "eval batches", evalBatches ?? 0, "must be at least 1")
