@@ -93,7 +93,11 @@ extension PretrainCommand {
             contextLength: context,
             padId: padId, validationFraction: validationFraction, addSpecialTokens: !isT5,
             pack: !masking.documentPerSequence)
-        if outputBias == .unigram, resumeFrom == nil {
+        // BERT at the tiny preset and 400 steps on KJV: masked-token accuracy +5.6 points over the most
+        // frequent token with the unigram start, +4.3 from zero. ELECTRA's discriminator instead learns
+        // to tell a zero-bias generator's near-uniform samples by their rarity (AUC ~0.7 on random
+        // replacements), and nothing from a unigram generator's in that budget (0.3; see issue 12).
+        if (outputBias ?? (arch == "bert" ? .unigram : .zero)) == .unigram, resumeFrom == nil {
             if let mlm = objective as? MaskedLMObjective { try mlm.startDecoderBiasAtUnigram(of: data.train) }
             if let rtd = objective as? ReplacedTokenDetectionObjective {
                 try rtd.startGeneratorBiasAtUnigram(of: data.train)

@@ -74,9 +74,9 @@ public struct PretrainCommand: ParsableCommand {
     @Option(
         name: .customLong("output-bias"),
         help:
-            "bert, electra: the masked-LM decoder's starting bias, unigram (the training tokens' log frequencies, so training starts past the unigram stage) or zero (as transformers initialises it)."
+            "bert, electra: the masked-LM decoder's starting bias (ELECTRA's generator's), unigram (the training tokens' log frequencies, so training starts past the unigram stage) or zero (as transformers initialises it). Default: unigram for bert, zero for electra."
     )
-    var outputBias: OutputBiasStart = .unigram
+    var outputBias: OutputBiasStart?
 
     @Option(name: .customLong("beta1"), help: "AdamW's first-moment decay.")
     var beta1: Float = 0.9

@@ -59,33 +59,46 @@ import Testing
         }
     }
 
-    @Test func bertsDecoderBiasStartsAtTheTrainingTokensLogFrequencies() throws {
+    @Test func decoderBiasStartsAtTheLogFrequenciesForBertAndAtZeroForElectra() throws {
         let dir = try PretrainFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (corpus, _) = try PretrainFixture.write(into: dir)
-        let preset = dir.appendingPathComponent("bert.json")
+        let bertPreset = dir.appendingPathComponent("bert.json")
         try BertConfig(
             vocabSize: 10, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32,
             maxPositionEmbeddings: 32
-        ).jsonData().write(to: preset)
+        ).jsonData().write(to: bertPreset)
+        let electraPreset = dir.appendingPathComponent("electra.json")
+        try ElectraConfig(
+            vocabSize: 10, embeddingSize: 16, hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 4,
+            intermediateSize: 64, maxPositionEmbeddings: 32
+        ).jsonData().write(to: electraPreset)
         // One step at a learning rate of 1e-9 leaves the starting bias as it was (AdamW moves a weight by
         // about the learning rate).
-        func bias(_ extra: [String]) throws -> [Float] {
-            let out = dir.appendingPathComponent("bert\(extra.count)")
+        var runs = 0
+        func bias(_ arch: String, _ extra: [String]) throws -> [Float] {
+            runs += 1
+            let out = dir.appendingPathComponent("run\(runs)")
+            let preset = arch == "bert" ? bertPreset : electraPreset
             _ = try PretrainFixture.pretrain(
-                Self.arguments(arch: "bert", corpus: corpus, preset: preset.path, out: out)
+                Self.arguments(arch: arch, corpus: corpus, preset: preset.path, out: out)
                     + ["--steps", "1", "--lr", "1e-9"] + extra)
-            return try BertForMaskedLM.load(from: out).cls.predictions.bias.scalars
+            if arch == "bert" { return try BertForMaskedLM.load(from: out).cls.predictions.bias.scalars }
+            let generator = try ElectraForMaskedLM.load(from: out.appendingPathComponent("generator"))
+            return generator.generatorLMHead.bias.scalars
         }
-        #expect(try bias(["--output-bias", "zero"]).allSatisfy { abs($0) < 1e-6 })
-        let unigram = try bias([])
         // A distribution: log-probabilities that sum to 1, the special tokens (never targets) all at the
         // add-one floor, below every token of the text.
-        #expect(abs(unigram.reduce(0.0) { $0 + Foundation.exp(Double($1)) } - 1) < 1e-4)
-        let specials = (0..<5).map { unigram[$0] }
-        let floor = try #require(unigram.min())
-        #expect(specials.allSatisfy { abs($0 - floor) < 1e-6 }, "\(unigram)")
-        #expect(try #require(unigram.max()) > floor + 1)
+        func isLogUnigram(_ bias: [Float]) -> Bool {
+            let floor = bias.min() ?? 0
+            return abs(bias.reduce(0.0) { $0 + Foundation.exp(Double($1)) } - 1) < 1e-4
+                && (0..<5).allSatisfy { abs(bias[$0] - floor) < 1e-6 } && (bias.max() ?? 0) > floor + 1
+        }
+        func isZero(_ bias: [Float]) -> Bool { bias.allSatisfy { abs($0) < 1e-6 } }
+        #expect(isLogUnigram(try bias("bert", [])))
+        #expect(isZero(try bias("bert", ["--output-bias", "zero"])))
+        #expect(isZero(try bias("electra", [])))
+        #expect(isLogUnigram(try bias("electra", ["--output-bias", "unigram"])))
     }
 
     @Test func t5PretrainsWithSpanCorruption() throws {

@@ -60,9 +60,9 @@ struct PretrainSetup {
         // Encoder data changed when articles longer than the context became several sequences (before,
         // only each article's first sequence was kept): the key keeps cells trained the old way out.
         if arch != "gpt2" { config["packing"] = "split" }
-        // BERT's decoder and ELECTRA's generator start at the training tokens' log frequencies, as
-        // `kalam pretrain` starts them (before, at zero).
-        if arch == "bert" || arch == "electra" { config["output_bias"] = "unigram" }
+        // BERT's decoder starts at the training tokens' log frequencies, as `kalam pretrain` starts it
+        // (before, at zero).
+        if arch == "bert" { config["output_bias"] = "unigram" }
         return config
     }
 }
@@ -213,9 +213,6 @@ enum Pretraining {
                     specialTokenIds: annotator.specialTokenIds)
             }
             if let mlm = objective as? MaskedLMObjective { try mlm.startDecoderBiasAtUnigram(of: data.train) }
-            if let rtd = objective as? ReplacedTokenDetectionObjective {
-                try rtd.startGeneratorBiasAtUnigram(of: data.train)
-            }
         }
         record.timings["prepare_seconds"] = Date().timeIntervalSince(prepared)
         // Post-LN encoders learn past the unigram plateau at 2e-3 with a 25% warm-up, T5 and GPT-2 at
