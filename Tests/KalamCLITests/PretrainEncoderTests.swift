@@ -40,6 +40,8 @@ import Testing
         #expect(tokenizer.id(of: "[MASK]") == 4 && model.config.padTokenId == 0)
         let summary = try Self.summary(out)
         #expect(summary["stop_reason"] == "completed")
+        let evaluations = try MetricsLog.read(out.appendingPathComponent("metrics.jsonl")).filter { $0.kind == "eval" }
+        #expect(evaluations.count == 2 && evaluations.allSatisfy { $0.validationPerplexity != nil })
         let accuracy = try #require(summary["val_masked_accuracy"].flatMap(Double.init))
         #expect(accuracy >= 0 && accuracy <= 1)
         // `kalam evaluate` scores the same fixed masking of the same validation documents.
@@ -157,6 +159,10 @@ import Testing
         #expect(
             generator.electra.embeddings.wordEmbeddings.weight.scalars
                 == discriminator.electra.embeddings.wordEmbeddings.weight.scalars)
+        // Generator cross-entropy + 50 × RTD loss has no perplexity: evaluations log the loss alone.
+        let evaluations = try MetricsLog.read(out.appendingPathComponent("metrics.jsonl")).filter { $0.kind == "eval" }
+        #expect(evaluations.count == 2)
+        #expect(evaluations.allSatisfy { $0.validationLoss != nil && $0.validationPerplexity == nil })
         let summary = try Self.summary(out)
         let auc = try #require(summary["val_rtd_auc"].flatMap(Double.init))
         #expect(auc >= 0 && auc <= 1)

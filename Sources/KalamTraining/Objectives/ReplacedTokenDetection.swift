@@ -70,6 +70,8 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
     public let specialTokenIds: Set<Int32>
     /// The weight of the discriminator's loss (50 in ELECTRA).
     public let lambda: Float
+    /// False: generator cross-entropy + λ · binary cross-entropy has no perplexity.
+    public var lossIsTokenCrossEntropy: Bool { false }
 
     /// An objective.
     /// - Throws: ``TrainingError/invalidOption(name:value:reason:)`` for a λ that is not positive and finite.

@@ -26,6 +26,14 @@ public struct ObjectiveLoss {
 public protocol TrainingObjective {
     /// The loss of `batch`.
     func loss(on batch: Batch, rng: inout KalamRandom) throws -> ObjectiveLoss
+    /// Whether the loss is a mean cross-entropy over token predictions, so its exponential is a
+    /// perplexity (true unless an objective says otherwise; ELECTRA's weighted sum is not one).
+    var lossIsTokenCrossEntropy: Bool { get }
+}
+
+extension TrainingObjective {
+    /// True: most objectives' losses are a token cross-entropy.
+    public var lossIsTokenCrossEntropy: Bool { true }
 }
 
 /// An objective given as a closure (for tests and quick experiments); the batch's `targetCount` counts.

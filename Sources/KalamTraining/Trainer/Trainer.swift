@@ -286,12 +286,13 @@ public final class Trainer {
         lastEvaluation = (step, v)
         var r = MetricsRecord(kind: "eval", step: step)
         r.validationLoss = v
-        r.validationPerplexity = Foundation.exp(Double(v))
+        let perplexity = objective.lossIsTokenCrossEntropy ? Foundation.exp(Double(v)) : nil
+        r.validationPerplexity = perplexity
         r.elapsed = elapsed
         try log?.append(r)
         display?.message(
-            String(
-                format: "step %d: validation loss %.4f, perplexity %.2f", step, v, Foundation.exp(Double(v))))
+            String(format: "step %d: validation loss %.4f", step, v)
+                + (perplexity.map { String(format: ", perplexity %.2f", $0) } ?? ""))
     }
 
     /// Appends a summary record to the metrics log.
