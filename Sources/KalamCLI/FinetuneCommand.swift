@@ -26,7 +26,7 @@ public struct FinetuneCommand: ParsableCommand {
               frozen          the encoder frozen, the pooler and classifier trained      6 epochs, 1e-3
               partial:N       the top N layers, the pooler and classifier trained       4 epochs, 1e-4
               full            everything (optionally --llrd 0.9, --gradual-unfreezing)  4 epochs, 1e-4
-              lora[:R]        LoRA rank R (8) on query and value, alpha 16, dropout 0.1  5 epochs, 1e-3
+              lora[:R]        LoRA rank R (8) on query and value, alpha 16, dropout 0.1  5 epochs, 5e-3
               adapter[:SIZE]  Houlsby adapters of width SIZE (64), base frozen           5 epochs, 1e-3
 
             Output: full, frozen and partial write a BertForSequenceClassification folder (id2label in \

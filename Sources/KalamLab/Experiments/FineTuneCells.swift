@@ -75,7 +75,7 @@ struct FineTuneSetup {
             "init": pretrained ? "pretrained" : "random", "task": task, "mode": mode.description,
             "train": "\(trainExamples)", "validation": "\(validationExamples)", "test": "\(testExamples)",
             "epochs": "\(epochs)", "max_length": "\(maxLength)", "seed": "\(seed)",
-            "lr": learningRate.map { "\($0)" } ?? "default",
+            "lr": "\(learningRate ?? FineTuningSettings.defaults(for: mode).learningRate)",
         ]
     }
 }

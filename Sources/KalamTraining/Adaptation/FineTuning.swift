@@ -25,14 +25,18 @@ public struct FineTuningSettings: Sendable, Equatable {
     /// LoRA's settings (the rank comes from the mode).
     public var lora = LoRASettings()
 
-    /// The defaults for `mode`: full and partial 1e-4 for 4 epochs; frozen, LoRA and adapters 1e-3
-    /// (only small or new parameters train) for 6, 5 and 5 epochs; batch size 16.
+    /// The defaults for `mode`: full and partial 1e-4 for 4 epochs; frozen and adapters 1e-3, LoRA 5e-3
+    /// (only small or new parameters train) for 6, 5 and 5 epochs; batch size 16. LoRA's rate was chosen
+    /// by validation accuracy on BBC News from MiniLM: at 100 training articles 1e-3 reached 0.41, 3e-3
+    /// 0.73 and 5e-3 0.89; at 400, 3e-3 and 5e-3 both 0.96.
     public static func defaults(for mode: AdaptationMode, seed: UInt64 = 0) -> FineTuningSettings {
         switch mode {
         case .full, .partial:
             return FineTuningSettings(mode: mode, epochs: 4, learningRate: 1e-4, batchSize: 16, seed: seed)
         case .frozen: return FineTuningSettings(mode: mode, epochs: 6, learningRate: 1e-3, batchSize: 16, seed: seed)
-        case .lora, .adapter:
+        case .lora:
+            return FineTuningSettings(mode: mode, epochs: 5, learningRate: 5e-3, batchSize: 16, seed: seed)
+        case .adapter:
             return FineTuningSettings(mode: mode, epochs: 5, learningRate: 1e-3, batchSize: 16, seed: seed)
         }
     }
