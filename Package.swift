@@ -35,6 +35,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Kalam's own matrix-product kernels (generic, AVX2, AVX-512), chosen at run time; no flags.
+        .target(name: "CKalamKernels"),
         // zlib, for gzip-compressed files in installed packages (Debian: zlib1g-dev; macOS ships libz).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Strict JSON (ordered keys, exact integers, duplicate keys rejected), below everything else.
@@ -44,7 +46,8 @@ let package = Package(
         .target(
             name: "KalamCore",
             dependencies: [
-                "KalamJSON", "KalamFiles", .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+                "KalamJSON", "KalamFiles", "CKalamKernels",
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
             ],
             swiftSettings: swift5
         ),

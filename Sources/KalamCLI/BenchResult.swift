@@ -1,4 +1,5 @@
 import Foundation
+import KalamCore
 
 /// One benchmark figure as a `kalam bench` subcommand reports it: a summary line, or with `--json` one
 /// JSON object on one line.
@@ -6,7 +7,8 @@ import Foundation
 /// The JSON object always has `case`, `unit`, `runs` (one value per timed run), `median`, `min`, `max`,
 /// `threads` (Kalam's worker threads), `blas_threads`, `warmup`, `repeats`, `load_average` (1, 5 and 15
 /// minutes, read when the command started), `openblas_coretype` (as found in the environment, `null` when
-/// unset; never changed), `maxrss_mb` (peak resident memory) and `shape` (the configuration that was
+/// unset; never changed), `gemm_kernel` (the matrix-product kernel in use, e.g. `blas:Cooperlake` or
+/// `kalam:avx512`; `BLAS.kernel`), `maxrss_mb` (peak resident memory) and `shape` (the configuration that was
 /// timed); `baseline` names the `Benchmarks/baseline/pytorch_bench.py` case of the same shape when there
 /// is one. `counts` and `measures` add case-specific integers and reals at the top level.
 struct BenchResult {
@@ -51,7 +53,8 @@ struct BenchResult {
             "min": Self.jsonNumber(runs.min()), "max": Self.jsonNumber(runs.max()),
             "threads": BenchFactory.threads, "blas_threads": BenchFactory.blasThreads, "warmup": warmup,
             "repeats": runs.count, "load_average": loadAverage,
-            "openblas_coretype": BenchMachine.openBLASCoreType ?? NSNull(), "maxrss_mb": BenchMachine.peakResidentMB(),
+            "openblas_coretype": BenchMachine.openBLASCoreType ?? NSNull(), "gemm_kernel": BLAS.kernel.description,
+            "maxrss_mb": BenchMachine.peakResidentMB(),
             "shape": Dictionary(uniqueKeysWithValues: shape.map { ($0, $1) }),
         ]
         object["baseline"] = baseline ?? NSNull()

@@ -42,6 +42,11 @@ struct BenchRooflineCommand: ParsableCommand {
     @Option(name: .customLong("buffer-mb"), help: "Size of the buffer read for the bandwidth, in MiB.")
     var bufferMB = 1024
 
+    @Flag(
+        name: .customLong("every-kernel"),
+        help: "Also time sgemm on every matrix-product kernel this machine runs (the BLAS and Kalam's own).")
+    var everyKernel = false
+
     /// The sgemm shapes, M x K x N.
     static let shapes = [(512, 512, 512), (2048, 2048, 2048), (2048, 128, 512)]
 
@@ -63,7 +68,8 @@ struct BenchRooflineCommand: ParsableCommand {
         var object: [String: Any] = [
             "case": "roofline", "threads": BenchFactory.threads, "blas_threads": BenchFactory.blasThreads,
             "backend": BenchFactory.backendName, "load_average": BenchMachine.loadAverage(),
-            "openblas_coretype": BenchMachine.openBLASCoreType ?? NSNull(), "repeats": repeats,
+            "openblas_coretype": BenchMachine.openBLASCoreType ?? NSNull(), "gemm_kernel": BLAS.kernel.description,
+            "gemm_kernel_reason": BLAS.kernelReason, "repeats": repeats,
         ]
         var lines: [String] = []
         if only != .bandwidth {
@@ -77,6 +83,23 @@ struct BenchRooflineCommand: ParsableCommand {
                 lines.append("sgemm \(m)x\(k)x\(n): median \(BenchResult.format(median)) GFLOP/s")
             }
             object["sgemm"] = rows
+            if everyKernel {
+                let kernels =
+                    [BLAS.Kernel.system(core: BLAS.systemCore)] + BLAS.InstructionSet.supported.map { .kalam($0) }
+                var perKernel: [[String: Any]] = []
+                for kernel in kernels {
+                    for (m, k, n) in Self.shapes {
+                        let (runs, calls) = sgemm(m: m, k: k, n: n, kernel: kernel)
+                        let median = BenchTiming.median(runs)
+                        perKernel.append([
+                            "kernel": kernel.description, "m": m, "k": k, "n": n, "unit": "GFLOP/s", "runs": runs,
+                            "median": median, "calls_per_run": calls,
+                        ])
+                        lines.append("sgemm \(m)x\(k)x\(n) on \(kernel): median \(BenchResult.format(median)) GFLOP/s")
+                    }
+                }
+                object["sgemm_per_kernel"] = perKernel
+            }
         }
         if only != .sgemm {
             let (runs, passes, bytes, checksum) = readBandwidth()
@@ -94,13 +117,13 @@ struct BenchRooflineCommand: ParsableCommand {
             write(String(decoding: data, as: UTF8.self) + "\n")
         } else {
             let load = BenchMachine.loadAverage().first.map { String(format: ", load average %.2f", $0) } ?? ""
-            write("roofline (\(BenchFactory.threads) threads\(load)):\n")
+            write("roofline (\(BenchFactory.threads) threads\(load); matrix products on \(BLAS.kernel)):\n")
             for line in lines { write("  " + line + "\n") }
         }
     }
 
-    /// GFLOP/s of `m x k x n` products through the backend.
-    func sgemm(m: Int, k: Int, n: Int) -> (runs: [Double], callsPerRun: Int) {
+    /// GFLOP/s of `m x k x n` products through the backend, or on `kernel` when one is given.
+    func sgemm(m: Int, k: Int, n: Int, kernel: BLAS.Kernel? = nil) -> (runs: [Double], callsPerRun: Int) {
         let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
@@ -115,7 +138,13 @@ struct BenchRooflineCommand: ParsableCommand {
         c.initialize(repeating: 0, count: m * n)
         let flop = 2 * Double(m) * Double(k) * Double(n)
         return BenchTiming.calibratedCalls(repeats: repeats, runSeconds: runSeconds, unitsPerCall: flop / 1e9) {
-            BenchFactory.gemm(m: m, n: n, k: k, a: a, b: b, c: c)
+            if let kernel {
+                BLAS.sgemm(
+                    kernel: kernel, transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c,
+                    ldc: n)
+            } else {
+                BenchFactory.gemm(m: m, n: n, k: k, a: a, b: b, c: c)
+            }
         }
     }
 

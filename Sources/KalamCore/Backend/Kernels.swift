@@ -1,7 +1,20 @@
+import Foundation
+
 /// CPU kernels on raw buffers: copies between strided views and dense memory, and fast elementwise
 /// math. Kalam's libm (`expf`, `tanhf`) runs at 30-190 M/s on the reference machine; the polynomial
 /// versions here run several times faster at float32 accuracy (relative error ≤ 2e-7 for `exp`).
 public enum Kernels {
+    /// The instruction set of the vectorised elementwise kernels (GELU, in `CKalamKernels`): the one
+    /// `KALAM_GEMM` names when it names one this CPU runs, otherwise the newest this CPU runs. It
+    /// depends only on the CPU and the environment, so a machine always runs the same kernels.
+    public static let instructionSet: BLAS.InstructionSet = {
+        let asked = ProcessInfo.processInfo.environment["KALAM_GEMM"]?.lowercased()
+        if let isa = BLAS.InstructionSet.allCases.first(where: { $0.description == asked }), isa.isSupported {
+            return isa
+        }
+        return BLAS.InstructionSet.supported.last ?? .generic
+    }()
+
     // MARK: - Strided copies
 
     /// Copies the elements of a strided view into dense row-major memory.

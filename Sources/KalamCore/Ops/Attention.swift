@@ -1,3 +1,5 @@
+import CKalamKernels
+
 /// Fused scaled-dot-product attention with a hand-written backward pass.
 ///
 /// For each batch element and head (in parallel over cores, single-threaded BLAS inside):
@@ -86,23 +88,13 @@ public func scaledDotProductAttention<R: RandomNumberGenerator>(
             let bp = biasC.data + ((bi % biasB) * biasH + (hi % biasH)) * ss
             Kernels.addInPlace(sp, bp, count: ss)
         }
-        for i in 0..<tq {
-            let row = sp + i * tk
-            if let masked {
-                let mrow = masked + (bi * tq + i) * tk
+        if let masked {
+            for i in 0..<tq {
+                let row = sp + i * tk, mrow = masked + (bi * tq + i) * tk
                 for j in 0..<tk where mrow[j] { row[j] = lowest }
             }
-            var m = -Float.infinity
-            for j in 0..<tk { m = max(m, row[j]) }
-            var s: Float = 0
-            for j in 0..<tk {
-                let e = Kernels.exp(row[j] - m)
-                row[j] = e
-                s += e
-            }
-            let inv = 1 / s
-            for j in 0..<tk { row[j] *= inv }
         }
+        kalam_softmax_rows(Kernels.instructionSet.rawValue, sp, tq, tk)
         // O = P V : [Tq, Tk] × [Tk, D]
         var pv = UnsafePointer(sp)
         var dropped: UnsafeMutablePointer<Float>? = nil

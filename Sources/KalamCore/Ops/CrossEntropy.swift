@@ -1,3 +1,4 @@
+import CKalamKernels
 import Foundation
 
 /// How per-example losses are combined.
@@ -38,6 +39,7 @@ public func crossEntropy(
     var lse = [Float](repeating: 0, count: rows)
     var losses = [Double](repeating: 0, count: rows)
     let eps = labelSmoothing
+    let isa = Kernels.instructionSet.rawValue
     lse.withUnsafeMutableBufferPointer { lb in
         losses.withUnsafeMutableBufferPointer { lossb in
             let lp = lb.baseAddress!, lossp = lossb.baseAddress!
@@ -46,10 +48,8 @@ public func crossEntropy(
                     let t = targets.values[r]
                     if t == ignoreIndex { continue }
                     let row = xp + r * v
-                    var m = -Float.infinity
-                    for j in 0..<v { m = max(m, row[j]) }
-                    var s: Float = 0
-                    for j in 0..<v { s += Kernels.exp(row[j] - m) }
+                    let m = kalam_max(isa, row, v)
+                    let s = kalam_exp_sum(isa, row, v, m)
                     let l = m + Float(Foundation.log(Double(s)))
                     lp[r] = l
                     var loss = Double(l - row[Int(t)]) * Double(1 - eps)
@@ -85,7 +85,7 @@ public func crossEntropy(
                 }
                 let row = xp + r * v, l = lse[r]
                 let uniform = eps / Float(v)
-                for j in 0..<v { dr[j] = (Kernels.exp(row[j] - l) - uniform) * scale }
+                kalam_exp_affine(isa, row, dr, v, l, uniform, scale)
                 dr[Int(target)] -= (1 - eps) * scale
             }
         }

@@ -1,3 +1,4 @@
+import CKalamKernels
 import Foundation
 
 /// Fused normalisation layers with hand-written backward passes (llm.c style: the forward pass keeps
@@ -17,28 +18,13 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         var mean = [Float](repeating: 0, count: rows), rstd = [Float](repeating: 0, count: rows)
         let xp = x.data, yp = out.data, wp = w?.data, bp = b?.data
+        let isa = Kernels.instructionSet.rawValue
         mean.withUnsafeMutableBufferPointer { mb in
             rstd.withUnsafeMutableBufferPointer { rb in
                 let mp = mb.baseAddress!, rp = rb.baseAddress!
                 Parallel.forRanges(rows, costPerItem: 8 * c) { range in
-                    for r in range {
-                        let xr = xp + r * c, yr = yp + r * c
-                        let m = Kernels.sum(xr, count: c) / Float(c)
-                        var v: Float = 0
-                        for j in 0..<c {
-                            let d = xr[j] - m
-                            v += d * d
-                        }
-                        let s = 1 / (v / Float(c) + eps).squareRoot()
-                        mp[r] = m
-                        rp[r] = s
-                        for j in 0..<c {
-                            var y = (xr[j] - m) * s
-                            if let wp { y *= wp[j] }
-                            if let bp { y += bp[j] }
-                            yr[j] = y
-                        }
-                    }
+                    let lo = range.lowerBound
+                    kalam_layer_norm(isa, xp + lo * c, wp, bp, yp + lo * c, mp + lo, rp + lo, range.count, c, eps)
                 }
             }
         }
@@ -50,24 +36,28 @@ extension Tensor {
             let gx = Tensor(uninitializedShape: xd.shape)
             let gw = needW ? Tensor.zeros([c]) : nil, gb = needB ? Tensor.zeros([c]) : nil
             let gp = g.data, xp = xd.data, dp = gx.data, wp = wd?.data
-            for r in 0..<rows {
-                let m = mean[r], s = rstd[r]
-                let gr = gp + r * c, xr = xp + r * c, dr = dp + r * c
-                var sumD: Float = 0, sumDX: Float = 0
-                for j in 0..<c {
-                    let xhat = (xr[j] - m) * s
-                    let d = wp.map { gr[j] * $0[j] } ?? gr[j]
-                    sumD += d
-                    sumDX += d * xhat
-                    if let gw { gw.data[j] += gr[j] * xhat }
-                    if let gb { gb.data[j] += gr[j] }
+            // Rows in four parts (whatever the thread count, so the sums' order is fixed), each summing
+            // its own share of the weight and bias gradients; the parts run in parallel.
+            let parts = rows * c >= 65_536 ? Swift.min(4, rows) : 1
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c * parts)
+            partials.initialize(repeating: 0, count: 2 * c * parts)
+            defer { partials.deallocate() }
+            mean.withUnsafeBufferPointer { mb in
+                rstd.withUnsafeBufferPointer { rb in
+                    let mp = mb.baseAddress!, rp = rb.baseAddress!
+                    Parallel.forEach(parts, costPerItem: Int.max / parts) { part in
+                        let lo = rows * part / parts, hi = rows * (part + 1) / parts
+                        let pw = partials + 2 * c * part
+                        kalam_layer_norm_backward(
+                            isa, gp + lo * c, xp + lo * c, mp + lo, rp + lo, wp, dp + lo * c, gw != nil ? pw : nil,
+                            gb != nil ? pw + c : nil, hi - lo, c)
+                    }
                 }
-                let meanD = sumD / Float(c), meanDX = sumDX / Float(c)
-                for j in 0..<c {
-                    let xhat = (xr[j] - m) * s
-                    let d = wp.map { gr[j] * $0[j] } ?? gr[j]
-                    dr[j] = s * (d - meanD - xhat * meanDX)
-                }
+            }
+            for part in 0..<parts {
+                let pw = partials + 2 * c * part
+                if let gw { Kernels.addInPlace(gw.data, pw, count: c) }
+                if let gb { Kernels.addInPlace(gb.data, pw + c, count: c) }
             }
             var grads: [Tensor?] = [gx]
             if hasW { grads.append(gw) }

@@ -1,3 +1,4 @@
+import CKalamKernels
 import Foundation
 
 /// Elementwise functions, each with its derivative.
@@ -69,24 +70,17 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let tanhs = Tensor(uninitializedShape: shape)  // tanh(u), for backward
         let xp = x.data, yp = out.data, tp = tanhs.data
+        let isa = Kernels.instructionSet.rawValue
         Parallel.forRanges(count, costPerItem: 16) { r in
-            for i in r {
-                let v = xp[i]
-                let t = Kernels.tanh(0.797_884_56 * (v + 0.044_715 * v * v * v))
-                tp[i] = t
-                yp[i] = 0.5 * v * (1 + t)
-            }
+            kalam_gelu_tanh(isa, xp + r.lowerBound, yp + r.lowerBound, tp + r.lowerBound, r.count)
         }
         let xd = x.detached()
         return out.recording("geluTanh", [self]) { g in
             let gx = Tensor(uninitializedShape: g.shape)
             let gp = g.data, xp = xd.data, tp = tanhs.data, dp = gx.data
             Parallel.forRanges(g.count, costPerItem: 8) { r in
-                for i in r {
-                    let v = xp[i], t = tp[i]
-                    let du = 0.797_884_56 * (1 + 3 * 0.044_715 * v * v)
-                    dp[i] = gp[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
-                }
+                kalam_gelu_tanh_backward(
+                    isa, gp + r.lowerBound, xp + r.lowerBound, tp + r.lowerBound, dp + r.lowerBound, r.count)
             }
             return [gx]
         }
@@ -94,10 +88,21 @@ extension Tensor {
 
     /// GELU with the exact error function (BERT's `gelu`): `0.5 x (1 + erf(x / √2))`.
     public func geluErf() -> Tensor {
-        mapRecorded("geluErf", { x in 0.5 * x * (1 + Kernels.erf(x * 0.707_106_78)) }, cost: 16) { g, x, _ in
-            let cdf = 0.5 * (1 + Kernels.erf(x * 0.707_106_78))
-            let pdf = 0.398_942_28 * Kernels.exp(-0.5 * x * x)
-            return g * (cdf + x * pdf)
+        let x = contiguous()
+        let out = Tensor(uninitializedShape: shape)
+        let xp = x.data, yp = out.data
+        let isa = Kernels.instructionSet.rawValue
+        Parallel.forRanges(count, costPerItem: 16) { r in
+            kalam_gelu_erf(isa, xp + r.lowerBound, yp + r.lowerBound, r.count)
+        }
+        let xd = x.detached()
+        return out.recording("geluErf", [self]) { g in
+            let gx = Tensor(uninitializedShape: g.shape)
+            let gp = g.data, xp = xd.data, dp = gx.data
+            Parallel.forRanges(g.count, costPerItem: 16) { r in
+                kalam_gelu_erf_backward(isa, gp + r.lowerBound, xp + r.lowerBound, dp + r.lowerBound, r.count)
+            }
+            return [gx]
         }
     }
 
