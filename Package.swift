@@ -92,7 +92,7 @@ let package = Package(
             name: "kalam-crash", dependencies: ["KalamTraining"], path: "Sources/KalamCrash", swiftSettings: swift5),
         .testTarget(name: "KalamJSONTests", dependencies: ["KalamJSON"], swiftSettings: swift5),
         .testTarget(name: "KalamFilesTests", dependencies: ["KalamFiles"], swiftSettings: swift5),
-        .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore"], swiftSettings: swift5),
+        .testTarget(name: "KalamCoreTests", dependencies: ["KalamCore", "CKalamKernels"], swiftSettings: swift5),
         .testTarget(name: "KalamNNTests", dependencies: ["KalamNN"], swiftSettings: swift5),
         .testTarget(name: "KalamTextTests", dependencies: ["KalamText", "KalamJSON", "CZlib"], swiftSettings: swift5),
         .testTarget(name: "KalamDataTests", dependencies: ["KalamData", "KalamText"], swiftSettings: swift5),
