@@ -175,10 +175,27 @@ static float *buffer(float **slot, size_t *have, size_t need) {
             for (long i = 0; i < rows; i++) y[i] += alpha * dot_##SUFFIX(a + i * lda, x, cols);          \
             return;                                                                                      \
         }                                                                                                \
-        for (long i = 0; i < rows; i++) {                                                                \
+        long i = 0;                                                                                      \
+        for (; i + 4 <= rows; i += 4) {                                                                  \
+            const float *r0 = a + i * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;               \
+            float s0 = alpha * x[i], s1 = alpha * x[i + 1], s2 = alpha * x[i + 2], s3 = alpha * x[i + 3]; \
+            VEC v0 = (VEC){0} + s0, v1 = (VEC){0} + s1, v2 = (VEC){0} + s2, v3 = (VEC){0} + s3;          \
+            long j = 0;                                                                                  \
+            for (; j + W <= cols; j += W) {                                                              \
+                VEC a0, a1, a2, a3, o;                                                                   \
+                memcpy(&a0, r0 + j, sizeof(VEC));                                                        \
+                memcpy(&a1, r1 + j, sizeof(VEC));                                                        \
+                memcpy(&a2, r2 + j, sizeof(VEC));                                                        \
+                memcpy(&a3, r3 + j, sizeof(VEC));                                                        \
+                memcpy(&o, y + j, sizeof(VEC));                                                          \
+                o += v0 * a0 + v1 * a1 + v2 * a2 + v3 * a3;                                              \
+                memcpy(y + j, &o, sizeof(VEC));                                                          \
+            }                                                                                            \
+            for (; j < cols; j++) y[j] += s0 * r0[j] + s1 * r1[j] + s2 * r2[j] + s3 * r3[j];             \
+        }                                                                                                \
+        for (; i < rows; i++) {                                                                          \
             const float *row = a + i * lda;                                                              \
             float s = alpha * x[i];                                                                      \
-            if (s == 0) continue;                                                                        \
             VEC sv = (VEC){0} + s;                                                                       \
             long j = 0;                                                                                  \
             for (; j + W <= cols; j += W) {                                                              \

@@ -305,26 +305,38 @@ public enum BLAS {
         // Decoding streams every weight once per token: both cores read half of A each.
         let parts = min(ownThreads, rows * cols >= 262_144 ? Parallel.threads : 1)
         let outputs = transA ? cols : rows
-        if parts <= 1 || outputs < 64 * parts {
+        if parts <= 1 || rows < 64 * parts {
             sgemvOnOneThread(
                 kernel: kernel, transA: transA, rows: rows, cols: cols, alpha: alpha, a: a, lda: lda, x: x, incX: incX,
                 beta: beta, y: y, incY: incY)
+            return
+        }
+        if transA {
+            // y = Aᵀ x: each thread streams a contiguous block of A's rows into its own partial y, and the
+            // partials are added in a fixed order (reading whole rows keeps the prefetchers on one stream;
+            // splitting the columns instead would have each thread read half of every row).
+            let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * outputs)
+            defer { partials.deallocate() }
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lo = rows * part / parts, hi = rows * (part + 1) / parts
+                sgemvOnOneThread(
+                    kernel: kernel, transA: true, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
+                    x: x + lo * incX, incX: incX, beta: 0, y: partials + part * outputs, incY: 1)
+            }
+            for o in 0..<outputs {
+                var sum = beta == 0 ? 0 : beta * y[o * incY]
+                for part in 0..<parts { sum += partials[part * outputs + o] }
+                y[o * incY] = sum
+            }
             return
         }
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let lo = (outputs * part / parts) & ~15
             let hi = part == parts - 1 ? outputs : (outputs * (part + 1) / parts) & ~15
             guard lo < hi else { return }
-            if transA {
-                // Outputs are A's columns lo ..< hi.
-                sgemvOnOneThread(
-                    kernel: kernel, transA: true, rows: rows, cols: hi - lo, alpha: alpha, a: a + lo, lda: lda, x: x,
-                    incX: incX, beta: beta, y: y + lo * incY, incY: incY)
-            } else {
-                sgemvOnOneThread(
-                    kernel: kernel, transA: false, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
-                    x: x, incX: incX, beta: beta, y: y + lo * incY, incY: incY)
-            }
+            sgemvOnOneThread(
+                kernel: kernel, transA: false, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
+                x: x, incX: incX, beta: beta, y: y + lo * incY, incY: incY)
         }
     }
 
