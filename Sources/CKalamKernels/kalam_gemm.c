@@ -172,7 +172,43 @@ static float *buffer(float **slot, size_t *have, size_t need) {
         long outputs = trans_a ? cols : rows;                                                            \
         for (long i = 0; i < outputs; i++) y[i] = beta == 0 ? 0 : beta * y[i];                           \
         if (!trans_a) {                                                                                  \
-            for (long i = 0; i < rows; i++) y[i] += alpha * dot_##SUFFIX(a + i * lda, x, cols);          \
+            long i = 0;                                                                                  \
+            for (; i + 4 <= rows; i += 4) {                                                              \
+                const float *r0 = a + i * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;           \
+                VEC s0 = (VEC){0}, s1 = (VEC){0}, s2 = (VEC){0}, s3 = (VEC){0};                          \
+                long j = 0;                                                                              \
+                for (; j + W <= cols; j += W) {                                                          \
+                    VEC xv, a0, a1, a2, a3;                                                              \
+                    memcpy(&xv, x + j, sizeof(VEC));                                                     \
+                    memcpy(&a0, r0 + j, sizeof(VEC));                                                    \
+                    memcpy(&a1, r1 + j, sizeof(VEC));                                                    \
+                    memcpy(&a2, r2 + j, sizeof(VEC));                                                    \
+                    memcpy(&a3, r3 + j, sizeof(VEC));                                                    \
+                    s0 += a0 * xv;                                                                       \
+                    s1 += a1 * xv;                                                                       \
+                    s2 += a2 * xv;                                                                       \
+                    s3 += a3 * xv;                                                                       \
+                }                                                                                        \
+                float t[4][W], d[4] = {0, 0, 0, 0};                                                      \
+                memcpy(t[0], &s0, sizeof(VEC));                                                          \
+                memcpy(t[1], &s1, sizeof(VEC));                                                          \
+                memcpy(t[2], &s2, sizeof(VEC));                                                          \
+                memcpy(t[3], &s3, sizeof(VEC));                                                          \
+                for (int q = 0; q < W; q++) {                                                            \
+                    d[0] += t[0][q];                                                                     \
+                    d[1] += t[1][q];                                                                     \
+                    d[2] += t[2][q];                                                                     \
+                    d[3] += t[3][q];                                                                     \
+                }                                                                                        \
+                for (; j < cols; j++) {                                                                  \
+                    d[0] += r0[j] * x[j];                                                                \
+                    d[1] += r1[j] * x[j];                                                                \
+                    d[2] += r2[j] * x[j];                                                                \
+                    d[3] += r3[j] * x[j];                                                                \
+                }                                                                                        \
+                for (int q = 0; q < 4; q++) y[i + q] += alpha * d[q];                                    \
+            }                                                                                            \
+            for (; i < rows; i++) y[i] += alpha * dot_##SUFFIX(a + i * lda, x, cols);                    \
             return;                                                                                      \
         }                                                                                                \
         long i = 0;                                                                                      \
