@@ -69,6 +69,15 @@ void kalam_layer_norm_backward(
     int isa, const float *g, const float *x, const float *mean, const float *rstd, const float *w, float *dx,
     float *gw, float *gb, long rows, long c);
 
+/// One item of a parallel loop: `index` in 0 ..< count, `context` as given.
+typedef void (*kalam_task_fn)(void *context, long index);
+
+/// Calls fn(context, i) for every i in 0 ..< count, on up to `threads` threads (the caller's among
+/// them; Kalam's workers spin for a few tens of microseconds after a job before they sleep). Runs the
+/// items inline, in order, when threads ≤ 1, when called from inside an item, or while another
+/// thread's loop is running. Returns when every item is done.
+void kalam_parallel_for(long count, int threads, kalam_task_fn fn, void *context);
+
 #ifdef __cplusplus
 }
 #endif

@@ -244,7 +244,7 @@ public enum BLAS {
                 ldb: ldb, beta: beta, c: c, ldc: ldc)
         } else if m >= 16 * parts {
             // Rows of C (and of op(A)) per thread, in multiples of 8 so tiles stay whole.
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Parallel.perform(parts) { part in
                 let lo = (m * part / parts) & ~7, hi = part == parts - 1 ? m : (m * (part + 1) / parts) & ~7
                 guard lo < hi else { return }
                 sgemmOnOneThread(
@@ -253,7 +253,7 @@ public enum BLAS {
             }
         } else {
             // Columns of C (and of op(B)) per thread, in multiples of 32.
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Parallel.perform(parts) { part in
                 let lo = (n * part / parts) & ~31, hi = part == parts - 1 ? n : (n * (part + 1) / parts) & ~31
                 guard lo < hi else { return }
                 sgemmOnOneThread(
@@ -317,7 +317,7 @@ public enum BLAS {
             // splitting the columns instead would have each thread read half of every row).
             let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * outputs)
             defer { partials.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Parallel.perform(parts) { part in
                 let lo = rows * part / parts, hi = rows * (part + 1) / parts
                 sgemvOnOneThread(
                     kernel: kernel, transA: true, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
@@ -330,7 +330,7 @@ public enum BLAS {
             }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        Parallel.perform(parts) { part in
             let lo = (outputs * part / parts) & ~15
             let hi = part == parts - 1 ? outputs : (outputs * (part + 1) / parts) & ~15
             guard lo < hi else { return }

@@ -1,10 +1,12 @@
+import CKalamKernels
 import Dispatch
 import Foundation
 
 /// Splitting work over the machine's cores.
 ///
-/// Work is split with `DispatchQueue.concurrentPerform` only when it is large enough to pay for the
-/// hand-off (about 50 µs of work per chunk measured on the reference machine); smaller loops run inline.
+/// Work is split over Kalam's worker pool (`kalam_parallel_for` in CKalamKernels: workers spin a few
+/// tens of microseconds after a job before they sleep, so back-to-back products do not each pay a
+/// thread wake-up) only when it is large enough to pay for the hand-off; smaller loops run inline.
 public enum Parallel {
     /// The number of worker threads used by `forEach` (defaults to the active processor count;
     /// `KALAM_THREADS` overrides it).
@@ -22,7 +24,22 @@ public enum Parallel {
             for i in 0..<count { body(i) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+        perform(count, body)
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<count` on up to ``threads`` threads of the pool (the caller's
+    /// included), whatever the size of the work; inline when called from inside another item.
+    public static func perform(_ count: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { item in
+            var item = item
+            withUnsafeMutablePointer(to: &item) { pointer in
+                kalam_parallel_for(
+                    count, Int32(clamping: threads),
+                    { context, index in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(index)
+                    }, pointer)
+            }
+        }
     }
 
     /// Splits `0..<count` into about one range per thread and calls `body` on each, in parallel when the
@@ -35,7 +52,7 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        perform(chunks) { c in
             let lo = c * count / chunks, hi = (c + 1) * count / chunks
             if lo < hi { body(lo..<hi) }
         }
