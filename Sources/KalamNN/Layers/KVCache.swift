@@ -75,17 +75,56 @@ public final class KVCache {
     }
 
     /// Keeps, for each new batch row `i`, the cached row `indices[i]` (beam search reordering).
+    ///
+    /// When the number of rows stays the same (every beam-search step), self-attention buffers are
+    /// reordered in place: only the rows that change are written, from a copy of the filled positions
+    /// of the rows they come from; rows that keep their own entries are not touched.
     /// - Throws: `TensorError.indexOutOfRange` for an index outside the batch.
     public func reorder(_ indices: [Int]) throws {
         buffers = try buffers.map { entry in
             guard let entry else { return nil }
+            for r in indices where r < 0 || r >= entry.rows {
+                throw TensorError.indexOutOfRange(op: "selectingRows", index: r, bound: entry.rows)
+            }
+            if indices.count == entry.rows {
+                Self.reorderInPlace(entry, indices)
+                return entry
+            }
             return Buffer(
                 keys: try entry.keys.selectingRows(indices), values: try entry.values.selectingRows(indices),
                 length: entry.length)
         }
         cross = try cross.map { entry in
             guard let entry else { return nil }
+            if indices == Array(0..<entry.keys.shape[0]) { return entry }
             return (try entry.keys.selectingRows(indices), try entry.values.selectingRows(indices))
+        }
+    }
+
+    /// Row `i` of `buffer` becomes row `indices[i]` (same row count), copying filled positions only.
+    static func reorderInPlace(_ buffer: Buffer, _ indices: [Int]) {
+        let changed = indices.indices.filter { indices[$0] != $0 }
+        guard !changed.isEmpty else { return }
+        let sources = Array(Set(changed.map { indices[$0] })).sorted()
+        let (h, c, d, length) = (buffer.heads, buffer.capacity, buffer.headDim, buffer.length)
+        let rowFloats = h * length * d
+        let saved = UnsafeMutablePointer<Float>.allocate(capacity: sources.count * rowFloats)
+        defer { saved.deallocate() }
+        var slot: [Int: Int] = [:]
+        for tensor in [buffer.keys, buffer.values] {
+            for (k, r) in sources.enumerated() {
+                slot[r] = k
+                for head in 0..<h {
+                    (saved + k * rowFloats + head * length * d).update(
+                        from: tensor.data + (r * h + head) * c * d, count: length * d)
+                }
+            }
+            for i in changed {
+                let from = saved + slot[indices[i]]! * rowFloats
+                for head in 0..<h {
+                    (tensor.data + (i * h + head) * c * d).update(from: from + head * length * d, count: length * d)
+                }
+            }
         }
     }
 
