@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KalamCore
 import KalamLab
 
 /// The `kalam` command: pretrain, adapt and decode transformer language models.
@@ -28,6 +29,7 @@ extension KalamCommand {
     /// than as an `NSError` dump.
     public static func mainPrintingFileErrors() {
         do {
+            try BLAS.checkEnvironment()
             var command = try parseAsRoot()
             try command.run()
         } catch let error as CocoaError {

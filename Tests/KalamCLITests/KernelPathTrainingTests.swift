@@ -51,4 +51,22 @@ import Testing
         let best = Self.kernelNames.last!
         #expect(try Self.losses(kernel: best, in: dir) == byKernel[best])
     }
+
+    @Test(.enabled(if: PretrainFixture.kalamBinary != nil, "the kalam binary was not built next to the tests"))
+    func anUnknownKernelNameIsOneErrorLine() throws {
+        let process = Process()
+        process.executableURL = PretrainFixture.kalamBinary
+        process.arguments = ["bench", "roofline", "--only", "sgemm", "--repeats", "1"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["KALAM_GEMM"] = "mkl"
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let printed = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(printed == "Error: \(BLASError.unknownKernel("mkl"))\n")
+    }
 }

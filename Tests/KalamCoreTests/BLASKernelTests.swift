@@ -131,6 +131,15 @@ import Testing
         #expect(unknown.kernel == .system(core: BLAS.systemCore))
     }
 
+    @Test func aKernelNameThatDoesNotExistIsAnError() throws {
+        #expect(throws: BLASError.unknownKernel("mkl")) { try BLAS.checkEnvironment(["KALAM_GEMM": "mkl"]) }
+        for name in ["blas", "generic", "AVX2", "avx512", ""] { try BLAS.checkEnvironment(["KALAM_GEMM": name]) }
+        try BLAS.checkEnvironment([:])
+        #expect(
+            BLASError.unknownKernel("mkl").description
+                == "KALAM_GEMM=mkl is not a matrix-product kernel: use blas, generic, avx2 or avx512")
+    }
+
     @Test func withoutASettingTheBLASRunsUnlessItsInstructionSetIsOlderThanKalams() {
         let best = BLAS.InstructionSet.supported.last!
         let choice = BLAS.choose(environment: nil)

@@ -382,3 +382,26 @@ public enum BLAS {
     /// The number of threads one large product is split over.
     public static var threads: Int { min(ownThreads, Parallel.threads) }
 }
+
+/// A bad setting of the matrix-product kernel.
+public enum BLASError: Error, Equatable, CustomStringConvertible {
+    /// `KALAM_GEMM` names no kernel Kalam has.
+    case unknownKernel(String)
+
+    public var description: String {
+        switch self {
+        case .unknownKernel(let name):
+            return "KALAM_GEMM=\(name) is not a matrix-product kernel: use blas, generic, avx2 or avx512"
+        }
+    }
+}
+
+extension BLAS {
+    /// Throws when `KALAM_GEMM` in `environment` is set to a name that is not a kernel (the library
+    /// itself then falls back to its rule; the command line refuses to start).
+    public static func checkEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let asked = environment["KALAM_GEMM"], !asked.isEmpty else { return }
+        let known = ["blas"] + InstructionSet.allCases.map(\.description)
+        guard known.contains(asked.lowercased()) else { throw BLASError.unknownKernel(asked) }
+    }
+}
