@@ -3,13 +3,11 @@
 // is KalamCore's scalar `Kernels.exp` / `erf` / `tanh` (same range reduction, polynomials and
 // constants), branch-free.
 
+#include "kalam_dispatch.h"
 #include "kalam_kernels.h"
 
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#define KALAM_X86 1
-#endif
 
 #define DEFINE_ELEMENTWISE(SUFFIX, ATTR, VEC, VINT, W)                                                   \
     /* mask ? a : b, lane by lane (mask lanes all ones or all zeros) */                                 \
@@ -59,6 +57,26 @@
         t = (VEC)((VINT)t | sign);                                                                       \
         return select_##SUFFIX(a < 0.0625f, series, t);                                                  \
     }                                                                                                    \
+    ATTR static float hsum_##SUFFIX(VEC v) {                                                             \
+        float lanes[W], total = 0;                                                                       \
+        memcpy(lanes, &v, sizeof(VEC));                                                                  \
+        for (int q = 0; q < W; q++) total += lanes[q];                                                   \
+        return total;                                                                                    \
+    }                                                                                                    \
+    ATTR static float max_##SUFFIX(const float *x, long n) {                                             \
+        VEC m = (VEC){0} - __builtin_inff();                                                             \
+        long j = 0;                                                                                      \
+        for (; j + W <= n; j += W) {                                                                     \
+            VEC v;                                                                                       \
+            memcpy(&v, x + j, sizeof(VEC));                                                              \
+            m = select_##SUFFIX(v > m, v, m);                                                            \
+        }                                                                                                \
+        float lanes[W], best = -__builtin_inff();                                                        \
+        memcpy(lanes, &m, sizeof(VEC));                                                                  \
+        for (int q = 0; q < W; q++) best = lanes[q] > best ? lanes[q] : best;                            \
+        for (; j < n; j++) best = x[j] > best ? x[j] : best;                                             \
+        return best;                                                                                     \
+    }                                                                                                    \
     ATTR static void gelu_erf_##SUFFIX(const float *x, float *y, long n) {                               \
         for (long i = 0; i < n; i += W) {                                                                \
             long lanes = n - i < W ? n - i : W;                                                          \
@@ -107,8 +125,7 @@
     ATTR static void softmax_rows_##SUFFIX(float *x, long rows, long cols) {                             \
         for (long r = 0; r < rows; r++) {                                                                \
             float *row = x + r * cols;                                                                   \
-            float m = -__builtin_inff();                                                                 \
-            for (long j = 0; j < cols; j++) m = row[j] > m ? row[j] : m;                                 \
+            float m = max_##SUFFIX(row, cols);                                                           \
             VEC sum = (VEC){0};                                                                          \
             long j = 0;                                                                                  \
             for (; j + W <= cols; j += W) {                                                              \
@@ -118,9 +135,7 @@
                 sum += v;                                                                                \
                 memcpy(row + j, &v, sizeof(VEC));                                                        \
             }                                                                                            \
-            float lanes[W], total = 0;                                                                   \
-            memcpy(lanes, &sum, sizeof(VEC));                                                            \
-            for (int q = 0; q < W; q++) total += lanes[q];                                               \
+            float lanes[W], total = hsum_##SUFFIX(sum);                                                  \
             if (j < cols) {                                                                              \
                 VEC v = (VEC){0} - __builtin_inff();                                                     \
                 memcpy(&v, row + j, (size_t)(cols - j) * sizeof(float));                                 \
@@ -139,20 +154,6 @@
             for (; j < cols; j++) row[j] *= inv[0];                                                      \
         }                                                                                                \
     }                                                                                                    \
-    ATTR static float max_##SUFFIX(const float *x, long n) {                                             \
-        VEC m = (VEC){0} - __builtin_inff();                                                             \
-        long j = 0;                                                                                      \
-        for (; j + W <= n; j += W) {                                                                     \
-            VEC v;                                                                                       \
-            memcpy(&v, x + j, sizeof(VEC));                                                              \
-            m = select_##SUFFIX(v > m, v, m);                                                            \
-        }                                                                                                \
-        float lanes[W], best = -__builtin_inff();                                                        \
-        memcpy(lanes, &m, sizeof(VEC));                                                                  \
-        for (int q = 0; q < W; q++) best = lanes[q] > best ? lanes[q] : best;                            \
-        for (; j < n; j++) best = x[j] > best ? x[j] : best;                                             \
-        return best;                                                                                     \
-    }                                                                                                    \
     ATTR static float exp_sum_##SUFFIX(const float *x, long n, float shift) {                            \
         VEC sum = (VEC){0};                                                                              \
         long j = 0;                                                                                      \
@@ -166,10 +167,7 @@
             memcpy(&v, x + j, (size_t)(n - j) * sizeof(float));                                          \
             sum += exp_##SUFFIX(v - shift);                                                              \
         }                                                                                                \
-        float lanes[W], total = 0;                                                                       \
-        memcpy(lanes, &sum, sizeof(VEC));                                                                \
-        for (int q = 0; q < W; q++) total += lanes[q];                                                   \
-        return total;                                                                                    \
+        return hsum_##SUFFIX(sum);                                                                       \
     }                                                                                                    \
     ATTR static void exp_affine_##SUFFIX(                                                                \
         const float *x, float *y, long n, float shift, float offset, float scale) {                      \
@@ -180,12 +178,6 @@
             VEC out = (exp_##SUFFIX(v - shift) - offset) * scale;                                        \
             memcpy(y + j, &out, (size_t)lanes * sizeof(float));                                          \
         }                                                                                                \
-    }                                                                                                    \
-    ATTR static float hsum_##SUFFIX(VEC v) {                                                             \
-        float lanes[W], total = 0;                                                                       \
-        memcpy(lanes, &v, sizeof(VEC));                                                                  \
-        for (int q = 0; q < W; q++) total += lanes[q];                                                   \
-        return total;                                                                                    \
     }                                                                                                    \
     ATTR static void layer_norm_##SUFFIX(                                                                \
         const float *x, const float *w, const float *b, float *y, float *mean, float *rstd, long rows,   \
@@ -293,23 +285,6 @@ DEFINE_ELEMENTWISE(avx2, __attribute__((target("avx2,fma"))), evec8, eint8, 8)
 typedef float evec16 __attribute__((vector_size(64)));
 typedef int eint16 __attribute__((vector_size(64)));
 DEFINE_ELEMENTWISE(avx512, __attribute__((target("avx2,fma,avx512f"))), evec16, eint16, 16)
-#define DISPATCH(NAME, ...)                                 \
-    do {                                                    \
-        if (isa == KALAM_ISA_AVX512) {                      \
-            NAME##_avx512(__VA_ARGS__);                     \
-        } else if (isa == KALAM_ISA_AVX2) {                 \
-            NAME##_avx2(__VA_ARGS__);                       \
-        } else {                                            \
-            NAME##_generic(__VA_ARGS__);                    \
-        }                                                   \
-    } while (0)
-#define DISPATCH_RETURN(NAME, ...)                                                    \
-    return isa == KALAM_ISA_AVX512 ? NAME##_avx512(__VA_ARGS__)                        \
-           : isa == KALAM_ISA_AVX2 ? NAME##_avx2(__VA_ARGS__)                          \
-                                   : NAME##_generic(__VA_ARGS__)
-#else
-#define DISPATCH(NAME, ...) NAME##_generic(__VA_ARGS__)
-#define DISPATCH_RETURN(NAME, ...) return NAME##_generic(__VA_ARGS__)
 #endif
 
 void kalam_gelu_erf(int isa, const float *x, float *y, long n) { DISPATCH(gelu_erf, x, y, n); }

@@ -3,15 +3,15 @@
 // once with vector extensions and instantiated per instruction set with a target attribute, so the
 // library needs no compiler flags and a CPU runs only the kernels it supports.
 
+#include "kalam_dispatch.h"
 #include "kalam_kernels.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if KALAM_X86
 #include <cpuid.h>
-#define KALAM_X86 1
 #endif
 
 enum { KC = 256, MC = 120, NC = 3072 };
@@ -294,32 +294,12 @@ void kalam_sgemm(
     int isa, int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
     const float *b, long ldb, float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
-#if KALAM_X86
-    if (isa == KALAM_ISA_AVX512) {
-        sgemm_avx512(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-    if (isa == KALAM_ISA_AVX2) {
-        sgemm_avx2(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-#endif
-    sgemm_generic(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    DISPATCH(sgemm, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void kalam_sgemv(
     int isa, int trans_a, long rows, long cols, float alpha, const float *a, long lda, const float *x,
     float beta, float *y) {
     if (rows <= 0 || cols <= 0) return;
-#if KALAM_X86
-    if (isa == KALAM_ISA_AVX512) {
-        sgemv_avx512(trans_a, rows, cols, alpha, a, lda, x, beta, y);
-        return;
-    }
-    if (isa == KALAM_ISA_AVX2) {
-        sgemv_avx2(trans_a, rows, cols, alpha, a, lda, x, beta, y);
-        return;
-    }
-#endif
-    sgemv_generic(trans_a, rows, cols, alpha, a, lda, x, beta, y);
+    DISPATCH(sgemv, trans_a, rows, cols, alpha, a, lda, x, beta, y);
 }

@@ -84,8 +84,7 @@ struct BenchRooflineCommand: ParsableCommand {
             }
             object["sgemm"] = rows
             if everyKernel {
-                let kernels =
-                    [BLAS.Kernel.system(core: BLAS.systemCore)] + BLAS.InstructionSet.supported.map { .kalam($0) }
+                let kernels = BLAS.availableKernels
                 var perKernel: [[String: Any]] = []
                 for kernel in kernels {
                     for (m, k, n) in Self.shapes {

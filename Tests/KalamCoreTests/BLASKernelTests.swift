@@ -7,8 +7,7 @@ import Testing
 /// sets the CPU supports) against a double-precision naive product, and the rule that picks one.
 @Suite struct BLASKernelTests {
     /// The kernels this machine runs.
-    static let kernels: [BLAS.Kernel] =
-        [.system(core: BLAS.systemCore)] + BLAS.InstructionSet.supported.map { .kalam($0) }
+    static let kernels = BLAS.availableKernels
 
     /// C = alpha · op(A) · op(B) + beta · C in Double, with the strides given.
     static func reference(

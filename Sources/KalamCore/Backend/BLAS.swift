@@ -48,6 +48,12 @@ public enum BLAS {
 
         /// The instruction sets this machine runs, oldest first.
         public static var supported: [InstructionSet] { allCases.filter(\.isSupported) }
+
+        /// The instruction set a `KALAM_GEMM` value names (any case), nil for another value.
+        public init?(name: String) {
+            guard let isa = Self.allCases.first(where: { $0.description == name.lowercased() }) else { return nil }
+            self = isa
+        }
     }
 
     /// The kernel behind ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
@@ -63,6 +69,11 @@ public enum BLAS {
             case .kalam(let isa): return "kalam:\(isa)"
             }
         }
+    }
+
+    /// Every kernel this machine runs: the system BLAS and Kalam's kernel for each supported instruction set.
+    public static var availableKernels: [Kernel] {
+        [.system(core: systemCore)] + InstructionSet.supported.map { .kalam($0) }
     }
 
     /// The kernel chosen for this process, with the reason (see the type's documentation).
@@ -115,7 +126,7 @@ public enum BLAS {
             if asked == "blas" {
                 candidates = [.system(core: core)]
                 reason = "KALAM_GEMM=blas"
-            } else if let isa = InstructionSet.allCases.first(where: { $0.description == asked }) {
+            } else if let isa = InstructionSet(name: asked) {
                 let runnable = isa.isSupported ? isa : best
                 candidates = [.kalam(runnable)]
                 reason =
@@ -403,7 +414,8 @@ extension BLAS {
     /// itself then falls back to its rule; the command line refuses to start).
     public static func checkEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let asked = environment["KALAM_GEMM"], !asked.isEmpty else { return }
-        let known = ["blas"] + InstructionSet.allCases.map(\.description)
-        guard known.contains(asked.lowercased()) else { throw BLASError.unknownKernel(asked) }
+        guard asked.lowercased() == "blas" || InstructionSet(name: asked) != nil else {
+            throw BLASError.unknownKernel(asked)
+        }
     }
 }

@@ -8,8 +8,9 @@ public enum Kernels {
     /// `KALAM_GEMM` names when it names one this CPU runs, otherwise the newest this CPU runs. It
     /// depends only on the CPU and the environment, so a machine always runs the same kernels.
     public static let instructionSet: BLAS.InstructionSet = {
-        let asked = ProcessInfo.processInfo.environment["KALAM_GEMM"]?.lowercased()
-        if let isa = BLAS.InstructionSet.allCases.first(where: { $0.description == asked }), isa.isSupported {
+        if let asked = ProcessInfo.processInfo.environment["KALAM_GEMM"], let isa = BLAS.InstructionSet(name: asked),
+            isa.isSupported
+        {
             return isa
         }
         return BLAS.InstructionSet.supported.last ?? .generic

@@ -45,7 +45,7 @@ extension Tensor {
             mean.withUnsafeBufferPointer { mb in
                 rstd.withUnsafeBufferPointer { rb in
                     let mp = mb.baseAddress!, rp = rb.baseAddress!
-                    Parallel.forEach(parts, costPerItem: Int.max / parts) { part in
+                    Parallel.perform(parts) { part in
                         let lo = rows * part / parts, hi = rows * (part + 1) / parts
                         let pw = partials + 2 * c * part
                         kalam_layer_norm_backward(

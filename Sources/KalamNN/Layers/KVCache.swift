@@ -110,10 +110,9 @@ public final class KVCache {
         let rowFloats = h * length * d
         let saved = UnsafeMutablePointer<Float>.allocate(capacity: sources.count * rowFloats)
         defer { saved.deallocate() }
-        var slot: [Int: Int] = [:]
+        let slot = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($1, $0) })
         for tensor in [buffer.keys, buffer.values] {
             for (k, r) in sources.enumerated() {
-                slot[r] = k
                 for head in 0..<h {
                     (saved + k * rowFloats + head * length * d).update(
                         from: tensor.data + (r * h + head) * c * d, count: length * d)
