@@ -41,8 +41,8 @@ extension EvaluateCommand {
         }
         if let rtd = objective as? ReplacedTokenDetectionObjective {
             return try electraMeasures(
-                discriminator: rtd.model.discriminator, validation: validation, specialTokenIds: rtd.specialTokenIds,
-                seed: seed, into: &summary)
+                discriminator: rtd.model.discriminator, objective: rtd, validation: validation,
+                specialTokenIds: rtd.specialTokenIds, seed: seed, into: &summary)
         }
         if let t5 = objective as? SpanCorruptionObjective {
             let trainBatches = Array(try train.sequentialBatches(batchSize: 16).prefix(200))
@@ -58,11 +58,28 @@ extension EvaluateCommand {
         return []
     }
 
-    /// The discriminator's AUC and accuracy on randomly replaced tokens, as report lines and in `summary`.
+    /// The discriminator's AUC and accuracy on randomly replaced tokens, and with `objective` (the
+    /// generator beside it) its loss against the replacement prior on the generator's own samples, as
+    /// report lines and in `summary`.
     static func electraMeasures(
-        discriminator: ElectraForPreTraining, validation: [Batch], specialTokenIds: Set<Int32>, seed: UInt64,
-        into summary: inout [String: String]
+        discriminator: ElectraForPreTraining, objective: ReplacedTokenDetectionObjective?, validation: [Batch],
+        specialTokenIds: Set<Int32>, seed: UInt64, into summary: inout [String: String]
     ) throws -> [String] {
+        var lines: [String] = []
+        if let objective {
+            // The task it trains on: a loss at the prior's means it has learned only how many tokens
+            // the generator replaces, not which.
+            let g = try ObjectiveMeasures.generatorReplacements(objective: objective, batches: validation, seed: seed)
+            summary["val_rtd_generator_loss"] = String(format: "%.4f", g.loss)
+            summary["val_rtd_prior_loss"] = String(format: "%.4f", g.priorLoss)
+            summary["val_rtd_generator_auc"] = String(format: "%.4f", g.auc)
+            summary["val_rtd_generator_replaced"] = String(format: "%.4f", g.replacedShare)
+            lines.append(
+                String(
+                    format:
+                        "validation replaced-token detection (the generator's samples, %.1f%% of tokens replaced): loss %.4f against the prior's %.4f, AUC %.4f",
+                    100 * g.replacedShare, g.loss, g.priorLoss, g.auc))
+        }
         let m = try ObjectiveMeasures.replacedTokenDetection(
             discriminator: discriminator, batches: validation, specialTokenIds: specialTokenIds, seed: seed)
         summary["val_rtd_auc"] = String(format: "%.4f", m.auc)
@@ -82,7 +99,7 @@ extension EvaluateCommand {
             replacementWeights: counts)
         summary["val_rtd_unigram_auc"] = String(format: "%.4f", u.auc)
         summary["val_rtd_unigram_accuracy"] = String(format: "%.4f", u.accuracy)
-        return [
+        return lines + [
             String(
                 format:
                     "validation replaced-token detection (15%% random replacements): AUC %.4f, accuracy %.4f over %d tokens",
@@ -132,11 +149,20 @@ extension EvaluateCommand {
             var batches = try (split == .validation ? data.validation : data.train).sequentialBatches(
                 batchSize: batchSize)
             if maxBatches > 0 { batches = Array(batches.prefix(maxBatches)) }
+            // The generator that `kalam pretrain` writes beside it, when there, for the measure on its samples.
+            var objective: ReplacedTokenDetectionObjective? = nil
+            let generatorFolder = directory.appendingPathComponent("generator", isDirectory: true)
+            if FileManager.default.fileExists(atPath: generatorFolder.appendingPathComponent("config.json").path) {
+                let pair = try ElectraPretrainingModel(
+                    generator: ElectraForMaskedLM.load(from: generatorFolder), discriminator: discriminator)
+                objective = try ReplacedTokenDetectionObjective(
+                    model: pair, masker: masking.masker(annotator: annotator),
+                    specialTokenIds: annotator.specialTokenIds)
+            }
             var summary: [String: String] = [:]
             let lines = try Self.electraMeasures(
-                discriminator: discriminator, validation: batches, specialTokenIds: annotator.specialTokenIds,
-                seed: seed,
-                into: &summary)
+                discriminator: discriminator, objective: objective, validation: batches,
+                specialTokenIds: annotator.specialTokenIds, seed: seed, into: &summary)
             return report(lines: lines, summary: summary, directory: directory, print: print)
         } else {
             throw TrainingError.unknownArchitecture(

@@ -166,8 +166,21 @@ import Testing
         let summary = try Self.summary(out)
         let auc = try #require(summary["val_rtd_auc"].flatMap(Double.init))
         #expect(auc >= 0 && auc <= 1)
-        let json = try PretrainFixture.evaluate(["--model", out.path, "--corpus", corpus, "--json"])
+        // On the generator's own samples: its loss against the prior's, the binary entropy of the share
+        // of tokens the generator replaced.
+        let share = try #require(summary["val_rtd_generator_replaced"].flatMap(Double.init))
+        let prior = try #require(summary["val_rtd_prior_loss"].flatMap(Double.init))
+        #expect(share > 0.1 && share < 0.5, "about 30% of the words are masked: \(share)")
+        #expect(abs(prior - (-(share * Foundation.log(share) + (1 - share) * Foundation.log(1 - share)))) < 1e-3)
+        #expect(try #require(summary["val_rtd_generator_loss"].flatMap(Double.init)) > 0)
+        let json = try PretrainFixture.evaluate([
+            "--model", out.path, "--corpus", corpus, "--json", "--masking", "whole-word", "--mask-rate", "0.3",
+        ])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.joined().utf8)) as? [String: Any])
         #expect(String(format: "%.4f", object["val_rtd_auc"] as! Double) == summary["val_rtd_auc"])
+        // `kalam evaluate` finds the generator beside the discriminator and draws the same samples.
+        for key in ["val_rtd_generator_loss", "val_rtd_prior_loss", "val_rtd_generator_auc"] {
+            #expect(String(format: "%.4f", try #require(object[key] as? Double)) == summary[key], "\(key)")
+        }
     }
 }

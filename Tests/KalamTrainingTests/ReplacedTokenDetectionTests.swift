@@ -70,6 +70,51 @@ import Testing
         #expect(model.discriminator.discriminatorPredictions.densePrediction.weight.grad != nil)
     }
 
+    @Test func theMeasureOnGeneratorSamplesIsTheTrainingLossAgainstTheBinaryEntropyOfTheReplacedShare() throws {
+        let model = try Self.pair()
+        let masker = try TokenMasker(
+            strategy: .random(exactCount: true), rate: 0.3, maskTokenId: 4, vocabularySize: 40,
+            specialTokenIds: [0, 1, 2, 3])
+        let objective = try ReplacedTokenDetectionObjective(
+            model: model, masker: masker, specialTokenIds: [0, 1, 2, 3])
+        let batch = try Self.batch()
+        model.train()
+        let m = try ObjectiveMeasures.generatorReplacements(objective: objective, batches: [batch, batch], seed: 5)
+        #expect(model.isTraining && model.discriminator.isTraining, "the models are left in the mode they were in")
+        // The same draws by hand: the discriminator's training loss on each batch (equal token counts,
+        // so the measure is their mean) and the replaced share over the tokens the mask keeps.
+        var rng = KalamRandom(seed: 5).fork(stream: 11)
+        var losses: [Double] = [], replaced = 0, tokens = 0
+        try Tensor.withoutGrad {
+            for _ in 0..<2 {
+                var copy = rng
+                losses.append(Double(try objective.losses(on: batch, rng: &rng).discriminator.item()))
+                let c = try objective.corrupt(batch, rng: &copy)
+                for (flag, keep) in zip(c.isReplaced, batch.attentionMask) where keep == 1 {
+                    replaced += Int(flag)
+                    tokens += 1
+                }
+            }
+        }
+        #expect(m.tokens == tokens)
+        #expect(replaced > 0 && replaced < tokens)
+        let p = Double(replaced) / Double(tokens)
+        #expect(m.replacedShare == p)
+        #expect(abs(m.priorLoss - (-(p * Foundation.log(p) + (1 - p) * Foundation.log(1 - p)))) < 1e-12)
+        #expect(abs(m.loss - (losses[0] + losses[1]) / 2) < 1e-5)
+        #expect(m.auc >= 0 && m.auc <= 1)
+        let again = try ObjectiveMeasures.generatorReplacements(objective: objective, batches: [batch, batch], seed: 5)
+        #expect(again == m, "same seed, same measure")
+    }
+
+    @Test func theAUCCountsRanksWithTiesSharingTheirMean() {
+        // Positives at 0.4 and 0.8 against negatives at 0.1 and 0.5: 3 of the 4 pairs ordered.
+        #expect(ObjectiveMeasures.rocAUC([(0.1, false), (0.4, true), (0.5, false), (0.8, true)]) == 0.75)
+        // A tie counts half.
+        #expect(ObjectiveMeasures.rocAUC([(0.5, true), (0.5, false), (0.9, true), (0.2, false)]) == 0.875)
+        #expect(ObjectiveMeasures.rocAUC([(0.5, true), (0.7, true)]).isNaN)
+    }
+
     @Test func badInputIsATypedError() throws {
         let masker = try TokenMasker(strategy: .wholeWord, rate: 0.15, maskTokenId: 4, vocabularySize: 40)
         #expect(throws: TrainingError.invalidOption(name: "rtd weight", value: "0.0", reason: "must be > 0")) {

@@ -157,7 +157,65 @@ public enum ObjectiveMeasures {
                 }
             }
         }
-        // AUC by ranks (Mann-Whitney), ties sharing their mean rank.
+        let auc = rocAUC(scored)
+        let positives = scored.filter(\.replaced).count
+        let correct = scored.filter { ($0.logit > 0) == $0.replaced }.count
+        return (auc, Double(correct) / Double(max(scored.count, 1)), positives, scored.count)
+    }
+
+    /// Replaced-token detection on the generator's own samples, the task the discriminator trains on.
+    public struct GeneratorReplacements: Sendable, Equatable {
+        /// The discriminator's mean binary cross-entropy over the tokens it reads (the training loss).
+        public var loss: Double
+        /// The loss of the best constant guess, the replaced share p: −p·log p − (1−p)·log(1−p). A
+        /// discriminator that has learned nothing beyond how many tokens are replaced scores this.
+        public var priorLoss: Double
+        /// The share of the tokens read that the generator replaced (a sample equal to the original
+        /// is not a replacement).
+        public var replacedShare: Double
+        /// The area under the ROC curve of its logits (replaced vs. not), over the tokens read.
+        public var auc: Double
+        /// The tokens read (attention mask 1, special tokens included, as in training).
+        public var tokens: Int
+    }
+
+    /// ``GeneratorReplacements`` of `objective`'s discriminator on `batches` corrupted by its generator
+    /// (masking and samples drawn from `seed`), with both models in evaluation mode.
+    public static func generatorReplacements(
+        objective: ReplacedTokenDetectionObjective, batches: [Batch], seed: UInt64 = 0
+    ) throws -> GeneratorReplacements {
+        let model = objective.model
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        var rng = KalamRandom(seed: seed).fork(stream: 11)
+        var scored: [(logit: Float, replaced: Bool)] = []
+        var loss = 0.0
+        try Tensor.withoutGrad {
+            for batch in batches {
+                let c = try objective.corrupt(batch, rng: &rng)
+                let shape = [batch.batchSize, batch.contextLength]
+                let attention = batch.attentionMask
+                let logits = try model.discriminator(
+                    inputIds: IndexTensor(c.inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape)
+                ).logits.scalars  // [B, T]
+                for i in logits.indices where attention[i] == 1 {
+                    let x = Double(logits[i]), y = Double(c.isReplaced[i])
+                    loss += max(x, 0) - x * y + Foundation.log(1 + Foundation.exp(-abs(x)))
+                    scored.append((logits[i], c.isReplaced[i] == 1))
+                }
+            }
+        }
+        let n = Double(max(scored.count, 1))
+        let p = Double(scored.filter(\.replaced).count) / n
+        let prior = p > 0 && p < 1 ? -(p * Foundation.log(p) + (1 - p) * Foundation.log(1 - p)) : 0
+        return GeneratorReplacements(
+            loss: loss / n, priorLoss: prior, replacedShare: p, auc: rocAUC(scored), tokens: scored.count)
+    }
+
+    /// The area under the ROC curve of scores for `replaced` vs. not, by ranks (Mann-Whitney), ties
+    /// sharing their mean rank; NaN without both kinds.
+    static func rocAUC(_ scored: [(logit: Float, replaced: Bool)]) -> Double {
         let order = scored.indices.sorted { scored[$0].logit < scored[$1].logit }
         var ranks = [Double](repeating: 0, count: scored.count)
         var i = 0
@@ -169,10 +227,7 @@ public enum ObjectiveMeasures {
         }
         let positives = scored.filter(\.replaced).count, negatives = scored.count - positives
         let rankSum = scored.indices.filter { scored[$0].replaced }.reduce(0.0) { $0 + ranks[$1] }
-        let auc =
-            positives == 0 || negatives == 0
+        return positives == 0 || negatives == 0
             ? .nan : (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
-        let correct = scored.filter { ($0.logit > 0) == $0.replaced }.count
-        return (auc, Double(correct) / Double(max(scored.count, 1)), positives, scored.count)
     }
 }

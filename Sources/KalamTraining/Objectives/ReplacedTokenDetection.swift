@@ -87,12 +87,22 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
         self.lambda = lambda
     }
 
-    /// The losses of one batch: the generator's, the discriminator's and their weighted sum.
-    public func losses(
-        on batch: Batch, rng: inout KalamRandom
-    ) throws -> (
-        generator: Tensor, discriminator: Tensor, total: Tensor, targets: Int
-    ) {
+    /// One batch as the discriminator sees it: the generator's masked-LM loss on a masking of `batch`,
+    /// and the batch's inputs with each masked token replaced by a sample from the generator.
+    public struct Corruption {
+        /// The generator's mean cross-entropy over the masked targets (0, still recorded, when none).
+        public var generatorLoss: Tensor
+        /// The masked targets.
+        public var targets: Int
+        /// `[B, T]` row-major: the batch's inputs, sampled tokens at the masked positions.
+        public var inputs: [Int32]
+        /// `[B, T]`: 1 where the input differs from the original (a sample equal to it is 0).
+        public var isReplaced: [Int32]
+    }
+
+    /// Masks `batch`, runs the generator and samples its replacements (no gradient through the
+    /// sampling), drawing the masking and the samples from `rng` in that order.
+    public func corrupt(_ batch: Batch, rng: inout KalamRandom) throws -> Corruption {
         var inputs: [Int32] = [], labels: [Int32] = []
         for row in 0..<batch.batchSize {
             let masked = try masker.mask(batch.maskableRow(row, specialTokenIds: specialTokenIds), rng: &rng)
@@ -100,8 +110,7 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
             labels += masked.labels
         }
         let shape = [batch.batchSize, batch.contextLength]
-        let attentionValues = batch.attentionMask
-        let attention = try IndexTensor(attentionValues, shape: shape)
+        let attention = try IndexTensor(batch.attentionMask, shape: shape)
         let generated = try model.generator(
             inputIds: IndexTensor(inputs, shape: shape), attentionMask: attention,
             labels: IndexTensor(labels, shape: shape))
@@ -128,11 +137,23 @@ public struct ReplacedTokenDetectionObjective: TrainingObjective {
             replaced[i] = Int32(sample)
             isReplaced[i] = replaced[i] == batch.inputs[i] ? 0 : 1
         }
+        return Corruption(generatorLoss: generatorLoss, targets: targets, inputs: replaced, isReplaced: isReplaced)
+    }
+
+    /// The losses of one batch: the generator's, the discriminator's and their weighted sum.
+    public func losses(
+        on batch: Batch, rng: inout KalamRandom
+    ) throws -> (
+        generator: Tensor, discriminator: Tensor, total: Tensor, targets: Int
+    ) {
+        let c = try corrupt(batch, rng: &rng)
+        let shape = [batch.batchSize, batch.contextLength]
         let discriminated = try model.discriminator(
-            inputIds: IndexTensor(replaced, shape: shape), attentionMask: attention,
-            labels: IndexTensor(isReplaced, shape: shape))
+            inputIds: IndexTensor(c.inputs, shape: shape),
+            attentionMask: IndexTensor(batch.attentionMask, shape: shape),
+            labels: IndexTensor(c.isReplaced, shape: shape))
         let discriminatorLoss = discriminated.loss!
-        return (generatorLoss, discriminatorLoss, try generatorLoss + discriminatorLoss * lambda, targets)
+        return (c.generatorLoss, discriminatorLoss, try c.generatorLoss + discriminatorLoss * lambda, c.targets)
     }
 
     /// Sets the generator's decoder bias (`generator_lm_head.bias`) to the log unigram frequencies of
