@@ -9,7 +9,7 @@ tokens plus [CLS] and [SEP] (5% of verses held out), discriminator 4 layers x 12
 512), generator 4 layers x 32 (1 head, feed-forward 128) sharing the discriminator's embeddings, no
 dropout; 15% of tokens masked (80% [MASK], 10% random, 10% kept), replacements sampled from the
 generator, a sample equal to the original labelled "original"; loss = generator MLM + 50 x RTD; AdamW
-(betas 0.9/0.95, weight decay 0.1 on matrices), peak 2e-3, 25% linear warm-up then cosine to 0.1x, gradient
+(betas 0.9/0.95, weight decay 0.1 on matrices other than embedding tables), peak 2e-3, 25% linear warm-up then cosine to 0.1x, gradient
 norm clipped at 1, batches of 16.
 
 Prints, every 50 steps, the mean generator loss, discriminator loss and the loss of the replacement prior
@@ -83,6 +83,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--decay-embeddings", action="store_true", help="decay the embedding tables too")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -99,9 +100,17 @@ def main():
     gen = ElectraForMaskedLM(ElectraConfig(hidden_size=32, num_attention_heads=1, intermediate_size=128, **common))
     gen.electra.embeddings = disc.electra.embeddings
     gen.generator_lm_head.weight = disc.electra.embeddings.word_embeddings.weight
-    params = {id(p): p for p in list(disc.parameters()) + list(gen.parameters())}.values()
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
+    named = {}
+    for prefix, model in (("discriminator.", disc), ("generator.", gen)):
+        for key, p in model.named_parameters():
+            named.setdefault(id(p), (prefix + key, p))
+    params = [p for _, p in named.values()]
+    # As Kalam's AdamW: matrices decay, biases, norms and embedding tables do not.
+    def decays(key, p):
+        return p.dim() >= 2 and (args.decay_embeddings or ".embeddings." not in key)
+
+    decay = [p for key, p in named.values() if decays(key, p)]
+    no_decay = [p for key, p in named.values() if not decays(key, p)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95))
     warm = min(200, int(args.steps * 0.25))
@@ -164,7 +173,7 @@ def main():
     counts[special] = 0
     uniform = torch.ones(v)
     uniform[special] = 0
-    result = {"steps": args.steps, "seed": args.seed, "lr": args.lr}
+    result = {"steps": args.steps, "seed": args.seed, "lr": args.lr, "decay_embeddings": args.decay_embeddings}
     for name, weights in [("random", uniform), ("unigram", counts)]:
         erng = torch.Generator().manual_seed(11)
         scores, truth = [], []
