@@ -28,6 +28,14 @@ import Testing
         return try blocks.sequentialBatches(batchSize: 8)[0]
     }
 
+    /// The objective over `model`: exactly 30% of the tokens masked, ids 0-3 special.
+    static func objective(_ model: ElectraPretrainingModel) throws -> ReplacedTokenDetectionObjective {
+        let masker = try TokenMasker(
+            strategy: .random(exactCount: true), rate: 0.3, maskTokenId: 4, vocabularySize: 40,
+            specialTokenIds: [0, 1, 2, 3])
+        return try ReplacedTokenDetectionObjective(model: model, masker: masker, specialTokenIds: [0, 1, 2, 3])
+    }
+
     @Test func theGeneratorIsAQuarterWideAndSharesTheEmbeddings() throws {
         let g = ElectraPretrainingModel.generatorConfig(for: Self.discriminatorConfig)
         #expect(g.hiddenSize == 8 && g.numAttentionHeads == 1 && g.intermediateSize == 32)
@@ -44,11 +52,7 @@ import Testing
 
     @Test func theLossIsTheGeneratorsPlusLambdaTimesTheDiscriminators() throws {
         let model = try Self.pair()
-        let masker = try TokenMasker(
-            strategy: .random(exactCount: true), rate: 0.3, maskTokenId: 4, vocabularySize: 40,
-            specialTokenIds: [0, 1, 2, 3])
-        let objective = try ReplacedTokenDetectionObjective(
-            model: model, masker: masker, specialTokenIds: [0, 1, 2, 3])
+        let objective = try Self.objective(model)
         let batch = try Self.batch()
         var a = KalamRandom(seed: 9), b = KalamRandom(seed: 9)
         let parts = try objective.losses(on: batch, rng: &a)
@@ -72,11 +76,7 @@ import Testing
 
     @Test func theMeasureOnGeneratorSamplesIsTheTrainingLossAgainstTheBinaryEntropyOfTheReplacedShare() throws {
         let model = try Self.pair()
-        let masker = try TokenMasker(
-            strategy: .random(exactCount: true), rate: 0.3, maskTokenId: 4, vocabularySize: 40,
-            specialTokenIds: [0, 1, 2, 3])
-        let objective = try ReplacedTokenDetectionObjective(
-            model: model, masker: masker, specialTokenIds: [0, 1, 2, 3])
+        let objective = try Self.objective(model)
         let batch = try Self.batch()
         model.train()
         let m = try ObjectiveMeasures.generatorReplacements(objective: objective, batches: [batch, batch], seed: 5)

@@ -196,14 +196,14 @@ public enum ObjectiveMeasures {
                 let c = try objective.corrupt(batch, rng: &rng)
                 let shape = [batch.batchSize, batch.contextLength]
                 let attention = batch.attentionMask
-                let logits = try model.discriminator(
-                    inputIds: IndexTensor(c.inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape)
-                ).logits.scalars  // [B, T]
-                for i in logits.indices where attention[i] == 1 {
-                    let x = Double(logits[i]), y = Double(c.isReplaced[i])
-                    loss += max(x, 0) - x * y + Foundation.log(1 + Foundation.exp(-abs(x)))
-                    scored.append((logits[i], c.isReplaced[i] == 1))
-                }
+                let out = try model.discriminator(
+                    inputIds: IndexTensor(c.inputs, shape: shape), attentionMask: IndexTensor(attention, shape: shape),
+                    labels: IndexTensor(c.isReplaced, shape: shape))
+                let logits = out.logits.scalars  // [B, T]
+                let before = scored.count
+                for i in logits.indices where attention[i] == 1 { scored.append((logits[i], c.isReplaced[i] == 1)) }
+                // The model's loss is the mean over the tokens it reads: weight it by their count.
+                loss += Double(try out.loss!.item()) * Double(scored.count - before)
             }
         }
         let n = Double(max(scored.count, 1))
