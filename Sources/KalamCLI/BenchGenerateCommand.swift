@@ -67,6 +67,13 @@ struct BenchGenerateCommand: ParsableCommand {
     @Option(name: .customLong("new-tokens"), help: "Ids generated per call (pytorch_bench.py --new-tokens).")
     var newTokens = 128
 
+    @Option(
+        help: """
+            Weight storage: fp32, or bf16 (weight matrices stored as bfloat16, float32 arithmetic; \
+            reported apart from fp32, which pytorch_bench.py's cases use).
+            """)
+    var dtype: WeightStorage = .fp32
+
     init() {}
 
     func validate() throws {
@@ -91,6 +98,7 @@ struct BenchGenerateCommand: ParsableCommand {
         let load = BenchMachine.loadAverage()
         let shape = benchCase.shape
         let (decoder, parameterCount) = try BenchFactory.decoder(shape)
+        if dtype == .bf16 { try decoder.model.storeWeightsAsBFloat16() }
         var random = KalamRandom(seed: 1)
         let prompt = (0..<promptLength).map { _ in Int32(random.nextInt(below: shape.vocabulary)) }
         var generated: [Int32] = []
@@ -111,7 +119,7 @@ struct BenchGenerateCommand: ParsableCommand {
         ]
         result.counts = [("params", parameterCount), ("generated", generated.count)]
         result.measures = [("ms_per_token", 1000 / result.median)]
-        result.notes = [("decoding", benchCase.decoding.rawValue)]
+        result.notes = [("decoding", benchCase.decoding.rawValue), ("dtype", dtype.rawValue)]
         try options.emit(result, write: write)
     }
 }

@@ -75,6 +75,13 @@ public struct GenerateCommand: ParsableCommand {
     @Option(help: "Seed of the sampling generator.")
     var seed: UInt64 = 0
 
+    @Option(
+        help: """
+            Weight storage while decoding: fp32, or bf16 (weight matrices rounded to bfloat16: each token \
+            streams half the bytes; the arithmetic stays float32).
+            """)
+    var dtype: WeightStorage = .fp32
+
     @Flag(help: "Print text as it is generated (greedy and sample).")
     var stream = false
 
@@ -104,6 +111,7 @@ public struct GenerateCommand: ParsableCommand {
     func execute(write: (String) -> Void) throws {
         let directory = URL(fileURLWithPath: model, isDirectory: true)
         let loaded = try GenerationModel.load(directory: directory)
+        if dtype == .bf16 { try loaded.storeWeightsAsBFloat16() }
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let tokenizer =
             FileManager.default.fileExists(atPath: tokenizerURL.path) ? try TokenizerJSON.load(tokenizerURL) : nil
@@ -239,4 +247,12 @@ public struct GenerateCommand: ParsableCommand {
         case .contextFull: return "context_full"
         }
     }
+}
+
+/// How `--dtype` stores a model's weights for decoding.
+enum WeightStorage: String, CaseIterable, ExpressibleByArgument {
+    /// float32, as loaded.
+    case fp32
+    /// Weight matrices rounded to bfloat16 and streamed as 16-bit values by one-row products.
+    case bf16
 }

@@ -18,7 +18,15 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    /// A bfloat16 copy of the values, read by matrix-vector products in place of the float32 values (half
+    /// the bytes a decoding step streams). Nil unless ``Tensor/storeAsBFloat16()`` made one; an optimizer
+    /// step on the tensor drops it.
+    public internal(set) var bfloat16: UnsafeMutablePointer<UInt16>?
+
+    deinit {
+        UnsafeMutableRawPointer(pointer).deallocate()
+        bfloat16?.deallocate()
+    }
 
     /// The whole buffer.
     public var buffer: UnsafeMutableBufferPointer<Float> {

@@ -28,6 +28,17 @@ public enum GenerationModel {
         }
     }
 
+    /// Stores the model's weight matrices as bfloat16 for decoding (`Module.storeWeightsAsBFloat16()`):
+    /// each generated token streams half the bytes; the arithmetic stays float32.
+    /// - Returns: the number of values stored as bfloat16.
+    @discardableResult
+    public func storeWeightsAsBFloat16() throws -> Int {
+        switch self {
+        case .gpt2(let decoder): return try decoder.model.storeWeightsAsBFloat16()
+        case .t5(let decoder): return try decoder.model.storeWeightsAsBFloat16()
+        }
+    }
+
     /// The end-of-sequence id of the configuration, if any.
     public var eosTokenId: Int32? {
         switch self {

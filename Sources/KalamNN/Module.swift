@@ -304,6 +304,21 @@ open class Module {
     /// e.g. `lm_head.weight` → `transformer.wte.weight`). Such tensors are checked for shape and skipped.
     open var tiedKeyAliases: [String: String] { [:] }
 
+    /// Stores every weight matrix (each rank-2 parameter: projections, embedding tables, tied heads)
+    /// as bfloat16 for decoding: the values are rounded in place and one-row products stream a 16-bit
+    /// copy, half the bytes per generated token; the arithmetic stays float32, and biases and
+    /// normalisation weights stay float32. For inference: an optimizer step drops a tensor's copy.
+    /// - Returns: the number of values stored as bfloat16.
+    @discardableResult
+    public func storeWeightsAsBFloat16() throws -> Int {
+        var stored = 0
+        for (_, tensor) in namedParameters() where tensor.rank == 2 {
+            try tensor.storeAsBFloat16()
+            stored += tensor.count
+        }
+        return stored
+    }
+
     /// Clears the gradients of every parameter.
     public func zeroGrad() {
         for (_, tensor) in namedParameters() { tensor.grad = nil }

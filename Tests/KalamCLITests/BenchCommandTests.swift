@@ -83,6 +83,7 @@ struct BenchCommandTests {
             ])
         #expect(r["generated"] as? Int == 128)
         #expect(r["decoding"] as? String == "greedy")
+        #expect(r["dtype"] as? String == "fp32")
         // transformers' GPT2LMHeadModel at this size: 858,880 values (wpe has 256 rows).
         #expect(r["params"] as? Int == 858_880)
     }
@@ -92,6 +93,11 @@ struct BenchCommandTests {
         Self.expectCommonFields(r, repeats: 1)
         #expect((r["shape"] as? [String: Int])?["beams"] == 4)
         #expect(r["generated"] as? Int == 128)
+        let half = try Self.json([
+            "generate", "--case", "gen_tiny_greedy", "--repeats", "1", "--warmup", "0", "--dtype", "bf16",
+        ])
+        #expect(half["dtype"] as? String == "bf16")
+        #expect(half["generated"] as? Int == 128)
         let big = BenchGenerateCommand.Case.gpt2Greedy.shape
         let sizes: [Int] = [big.vocabulary, big.positions, big.width, big.layers, big.heads]
         #expect(sizes == [50257, 1024, 768, 12, 12])

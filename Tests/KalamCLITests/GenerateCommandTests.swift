@@ -1,4 +1,5 @@
 import Foundation
+import KalamCore
 import Testing
 
 @testable import KalamCLI
@@ -37,6 +38,28 @@ struct GenerateCommandTests {
         #expect(result["prompt_ids"] as! [Int] == [5, 17, 42, 8, 23])
         #expect(sequences[0]["ids"] as! [Int] == Self.expectedIds("gpt2", "greedy")[0])
         #expect(sequences[0]["finish_reason"] as? String == "max_new_tokens")
+    }
+
+    @Test func bfloat16WeightsGenerateAsTheModelWithRoundedWeights() throws {
+        let result = try Self.json([
+            "--model", Self.gpt2, "--prompt-ids", "5,17,42,8,23", "--max-new-tokens", "20", "--dtype", "bf16",
+        ])
+        let ids = (result["sequences"] as! [[String: Any]])[0]["ids"] as! [Int]
+        // The same model with its weight matrices rounded to bfloat16 in float32 storage.
+        let decoder = try CausalLMDecoder(directory: URL(fileURLWithPath: Self.gpt2, isDirectory: true))
+        for (_, tensor) in decoder.model.namedParameters() where tensor.rank == 2 {
+            let rounded = roundedToBFloat16(tensor.scalars)
+            tensor.data.update(from: rounded, count: rounded.count)
+        }
+        var parameters = GenerationParameters()
+        parameters.maxNewTokens = 20
+        parameters.eosTokenIds = decoder.config.eosTokenId.map { [Int32($0)] } ?? []
+        parameters.padTokenId = Int32(decoder.config.padTokenId ?? decoder.config.eosTokenId ?? 0)
+        var iterator = try TokenIterator(decoder: decoder, prompts: [[5, 17, 42, 8, 23]], parameters: parameters)
+        #expect(ids == (try iterator.run())[0].map(Int.init))
+        #expect(throws: (any Error).self) {
+            try GenerateCommand.parse(["--model", Self.gpt2, "--prompt-ids", "5", "--dtype", "fp16"])
+        }
     }
 
     @Test func beamGPT2ReturnsTheNBestWithScores() throws {

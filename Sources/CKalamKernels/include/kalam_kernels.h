@@ -4,6 +4,8 @@
 // Kalam's own matrix-product kernels, one per instruction set, chosen at run time by the CPU's
 // features (no compiler flags: each kernel carries its own target attribute).
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,16 @@ void kalam_sgemm(
 /// contiguous. When beta is 0, y is not read. Single-threaded.
 void kalam_sgemv(
     int isa, int trans_a, long rows, long cols, float alpha, const float *a, long lda, const float *x,
+    float beta, float *y);
+
+/// Rounds n floats to bfloat16 (to nearest, ties to even; a NaN stays a NaN): the 16-bit values into
+/// `out` and, widened back to float32, into `rounded` (either may be NULL; `rounded` may be `x`).
+void kalam_round_bf16(const float *x, uint16_t *out, float *rounded, long n);
+
+/// ``kalam_sgemv`` with A stored as bfloat16 (each element widened exactly to float32; the sums in
+/// float32). Single-threaded.
+void kalam_sgemv_bf16(
+    int isa, int trans_a, long rows, long cols, float alpha, const uint16_t *a, long lda, const float *x,
     float beta, float *y);
 
 /// GELU with the exact error function, y = 0.5 x (1 + erf(x / √2)), over n floats.

@@ -315,26 +315,54 @@ public enum BLAS {
         x: UnsafePointer<Float>, incX: Int = 1, beta: Float = 0, y: UnsafeMutablePointer<Float>, incY: Int = 1
     ) {
         guard rows > 0, cols > 0 else { return }
-        // Decoding streams every weight once per token: both cores read half of A each.
+        splitMatrixVector(transA: transA, rows: rows, cols: cols, beta: beta, y: y, incY: incY) {
+            lo, hi, partBeta, partY, partIncY in
+            sgemvOnOneThread(
+                kernel: kernel, transA: transA, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
+                x: transA ? x + lo * incX : x, incX: incX, beta: partBeta, y: partY, incY: partIncY)
+        }
+    }
+
+    /// `y = alpha · op(A) · x + beta · y` with `A` `[rows, cols]` stored as bfloat16 (each value widened
+    /// exactly to float32, the sums in float32), `x` and `y` dense, split over threads as
+    /// ``sgemv(transA:rows:cols:alpha:a:lda:x:incX:beta:y:incY:)`` is; Kalam's kernel for
+    /// `instructionSet` (by default the best this CPU runs, as the elementwise kernels use).
+    public static func sgemvBFloat16(
+        transA: Bool, rows: Int, cols: Int, alpha: Float = 1, a: UnsafePointer<UInt16>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>,
+        instructionSet: InstructionSet = Kernels.instructionSet
+    ) {
+        guard rows > 0, cols > 0 else { return }
+        splitMatrixVector(transA: transA, rows: rows, cols: cols, beta: beta, y: y, incY: 1) {
+            lo, hi, partBeta, partY, partIncY in
+            precondition(partIncY == 1)
+            kalam_sgemv_bf16(
+                instructionSet.rawValue, transA ? 1 : 0, hi - lo, cols, alpha, a + lo * lda, lda,
+                transA ? x + lo : x, partBeta, partY)
+        }
+    }
+
+    /// Splits a matrix-vector product over ``threads``: `product(lo, hi, beta, y, incY)` computes the part
+    /// that reads rows `lo ..< hi` of A on one thread. Decoding streams every weight once per token, so
+    /// both cores read half of A each. With `transA` each part writes its own partial y (beta 0), and
+    /// the partials are added in a fixed order: reading whole rows keeps the prefetchers on one stream,
+    /// where splitting the columns would have each thread read half of every row. Without it, each part
+    /// owns a block of outputs.
+    static func splitMatrixVector(
+        transA: Bool, rows: Int, cols: Int, beta: Float, y: UnsafeMutablePointer<Float>, incY: Int,
+        product: (_ lo: Int, _ hi: Int, _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ incY: Int) -> Void
+    ) {
         let parts = min(ownThreads, rows * cols >= 262_144 ? Parallel.threads : 1)
         let outputs = transA ? cols : rows
         if parts <= 1 || rows < 64 * parts {
-            sgemvOnOneThread(
-                kernel: kernel, transA: transA, rows: rows, cols: cols, alpha: alpha, a: a, lda: lda, x: x, incX: incX,
-                beta: beta, y: y, incY: incY)
+            product(0, rows, beta, y, incY)
             return
         }
         if transA {
-            // y = Aᵀ x: each thread streams a contiguous block of A's rows into its own partial y, and the
-            // partials are added in a fixed order (reading whole rows keeps the prefetchers on one stream;
-            // splitting the columns instead would have each thread read half of every row).
             let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * outputs)
             defer { partials.deallocate() }
             Parallel.perform(parts) { part in
-                let lo = rows * part / parts, hi = rows * (part + 1) / parts
-                sgemvOnOneThread(
-                    kernel: kernel, transA: true, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
-                    x: x + lo * incX, incX: incX, beta: 0, y: partials + part * outputs, incY: 1)
+                product(rows * part / parts, rows * (part + 1) / parts, 0, partials + part * outputs, 1)
             }
             for o in 0..<outputs {
                 var sum = beta == 0 ? 0 : beta * y[o * incY]
@@ -347,9 +375,7 @@ public enum BLAS {
             let lo = (outputs * part / parts) & ~15
             let hi = part == parts - 1 ? outputs : (outputs * (part + 1) / parts) & ~15
             guard lo < hi else { return }
-            sgemvOnOneThread(
-                kernel: kernel, transA: false, rows: hi - lo, cols: cols, alpha: alpha, a: a + lo * lda, lda: lda,
-                x: x, incX: incX, beta: beta, y: y + lo * incY, incY: incY)
+            product(lo, hi, beta, y + lo * incY, incY)
         }
     }
 

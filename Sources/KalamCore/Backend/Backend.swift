@@ -19,6 +19,13 @@ public protocol Backend: Sendable {
         batch: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int)
+
+    /// `y = op(A) · x + beta · y` with a row-major `A` `[rows, cols]` stored as bfloat16 (`op(A) = Aᵀ`
+    /// when `transA`), dense vectors: the one-row product of weights kept with
+    /// ``Tensor/storeAsBFloat16()``.
+    func gemvBFloat16(
+        transA: Bool, rows: Int, cols: Int, a: UnsafePointer<UInt16>, x: UnsafePointer<Float>, beta: Float,
+        y: UnsafeMutablePointer<Float>)
 }
 
 /// The CPU backend: BLAS for products (single-threaded BLAS calls split over cores for batches; BLAS's
@@ -47,6 +54,13 @@ public struct CPUBackend: Backend {
         BLAS.sgemm(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
             a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    public func gemvBFloat16(
+        transA: Bool, rows: Int, cols: Int, a: UnsafePointer<UInt16>, x: UnsafePointer<Float>, beta: Float,
+        y: UnsafeMutablePointer<Float>
+    ) {
+        BLAS.sgemvBFloat16(transA: transA, rows: rows, cols: cols, a: a, lda: cols, x: x, beta: beta, y: y)
     }
 
     public func batchedGemm(

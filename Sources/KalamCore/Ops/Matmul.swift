@@ -139,10 +139,16 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         let yp = out.data, bp = bc.data
         for r in 0..<rows { (yp + r * outF).update(from: bp, count: outF) }
     }
-    // [rows, in] × [in, out] (weight read transposed)
-    backend.gemm(
-        transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
-        b: w.data, ldb: inF, beta: bc == nil ? 0 : 1, c: out.data, ldc: outF)
+    if rows == 1, let half = w.bfloat16Values {
+        // One row against bfloat16 weights (decoding): y[o] = Σ W[o, i] x[i], half the bytes streamed.
+        backend.gemvBFloat16(
+            transA: false, rows: outF, cols: inF, a: half, x: xc.data, beta: bc == nil ? 0 : 1, y: out.data)
+    } else {
+        // [rows, in] × [in, out] (weight read transposed)
+        backend.gemm(
+            transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
+            b: w.data, ldb: inF, beta: bc == nil ? 0 : 1, c: out.data, ldc: outF)
+    }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
     let xd = xc.detached(), wd = w.detached()
@@ -186,10 +192,15 @@ public func conv1D(_ x: Tensor, weight: Tensor, bias: Tensor) throws -> Tensor {
     let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outF])
     for r in 0..<rows { (out.data + r * outF).update(from: bc.data, count: outF) }
     let backend = Backends.current
-    // [rows, in] × [in, out] + bias
-    backend.gemm(
-        transA: false, transB: false, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
-        b: w.data, ldb: outF, beta: 1, c: out.data, ldc: outF)
+    if rows == 1, let half = w.bfloat16Values {
+        // One row against bfloat16 weights (decoding): y = bias + Σ x[i] W[i, :], half the bytes streamed.
+        backend.gemvBFloat16(transA: true, rows: inF, cols: outF, a: half, x: xc.data, beta: 1, y: out.data)
+    } else {
+        // [rows, in] × [in, out] + bias
+        backend.gemm(
+            transA: false, transB: false, m: rows, n: outF, k: inF, alpha: 1, a: xc.data, lda: inF,
+            b: w.data, ldb: outF, beta: 1, c: out.data, ldc: outF)
+    }
     guard Tensor.needsGrad([x, weight, bias]) else { return out }
     let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias.requiresGrad
     let xd = xc.detached(), wd = w.detached()

@@ -72,7 +72,10 @@ extension Optimizer {
             work.append((key, tensor, grad.contiguous()))
         }
         stepCount += 1
-        for item in work { try update(key: item.key, parameter: item.tensor, gradient: item.grad) }
+        for item in work {
+            item.tensor.dropBFloat16()  // a bfloat16 copy for decoding would go stale
+            try update(key: item.key, parameter: item.tensor, gradient: item.grad)
+        }
     }
 
     /// The state tensor `name` of parameter `key`, created as zeros of `shape` the first time.
