@@ -8,7 +8,8 @@ import Testing
 /// products of `linear` and `conv1D` that use them.
 @Suite struct BFloat16Tests {
     /// `(input bits, bfloat16 bits)`: exact values, both kinds of tie (to even, down and up), just above
-    /// a tie, the largest float (rounds to infinity), infinity, a subnormal, negative zero, a NaN.
+    /// a tie, the largest float (rounds to infinity), infinity, a subnormal, negative zero. The expected
+    /// bits are those torch's (2.15) `torch.tensor([x]).to(torch.bfloat16)` gives for these inputs.
     static let roundingCases: [(UInt32, UInt16)] = [
         (0x3F80_0000, 0x3F80),  // 1
         (0x3F80_8000, 0x3F80),  // 1 + 2⁻⁸: a tie, to the even 1
