@@ -18,6 +18,17 @@ import Testing
         #expect(opt.parameterSteps == ["h.0.attn.c_attn.weight": 1])
     }
 
+    @Test func aStepDropsTheBFloat16CopyOfTheParameter() throws {
+        // The copy holds the values before the step; decoding must read the new float32 values.
+        let w = try Tensor([2, 2, -1, 3], shape: [2, 2]).requiringGrad()
+        try w.storeAsBFloat16()
+        #expect(w.bfloat16Values != nil)
+        w.grad = try Tensor([0.5, -4, 1e-3, 0], shape: [2, 2])
+        try AdamW(learningRate: 0.1).step([(key: "w", tensor: w)])
+        #expect(w.bfloat16Values == nil)
+        #expect(w.scalars[0] < 2)
+    }
+
     @Test func matchesPyTorchWithNoDecayBias() throws {
         let fixture = try OptimFixture.load()
         let opt = try AdamW(learningRate: 0.01, betas: (0.9, 0.95), eps: 1e-8, weightDecay: 0.1)
