@@ -6,7 +6,7 @@
 /// `contiguous()`, which copies only when the view is not already dense and in row-major order.
 ///
 /// ```swift
-/// let w = Tensor.randn([4, 3], std: 0.02, rng: &rng).requiringGrad()
+/// let w = Tensor.full([4, 3], 0.02).requiringGrad()
 /// let y = try matmul(x, w)          // [B, 4] x [4, 3] -> [B, 3]
 /// try y.sum().backward()
 /// print(w.grad!.shape)               // [4, 3]
