@@ -4,6 +4,7 @@
 // library needs no compiler flags and a CPU runs only the kernels it supports.
 
 #include "kalam_dispatch.h"
+#include "kalam_gemv.h"
 #include "kalam_kernels.h"
 
 #include <stdint.h>
@@ -144,106 +145,14 @@ static float *buffer(float **slot, size_t *have, size_t need) {
         }                                                                                                \
     }
 
-// Matrix-vector products. Without transposition each output is a dot product of a row with x; with it,
-// y accumulates alpha · x[i] · row i. Both stream A once.
+// The matrix-vector product on float32 weights (kalam_gemv.h): a vector is loaded as it is stored.
 #define DEFINE_SGEMV(SUFFIX, ATTR, VEC, W)                                                               \
-    ATTR static float dot_##SUFFIX(const float *restrict u, const float *restrict v, long count) {      \
-        VEC s0 = (VEC){0}, s1 = (VEC){0};                                                                \
-        long j = 0;                                                                                      \
-        for (; j + 2 * W <= count; j += 2 * W) {                                                         \
-            VEC u0, u1, v0, v1;                                                                          \
-            memcpy(&u0, u + j, sizeof(VEC));                                                             \
-            memcpy(&u1, u + j + W, sizeof(VEC));                                                         \
-            memcpy(&v0, v + j, sizeof(VEC));                                                             \
-            memcpy(&v1, v + j + W, sizeof(VEC));                                                         \
-            s0 += u0 * v0;                                                                               \
-            s1 += u1 * v1;                                                                               \
-        }                                                                                                \
-        s0 += s1;                                                                                        \
-        float lanes[W], total = 0;                                                                       \
-        memcpy(lanes, &s0, sizeof(VEC));                                                                 \
-        for (int q = 0; q < W; q++) total += lanes[q];                                                   \
-        for (; j < count; j++) total += u[j] * v[j];                                                     \
-        return total;                                                                                    \
+    ATTR static inline VEC load_##SUFFIX(const float *p) {                                               \
+        VEC v;                                                                                           \
+        memcpy(&v, p, sizeof(VEC));                                                                      \
+        return v;                                                                                        \
     }                                                                                                    \
-    ATTR static void sgemv_##SUFFIX(                                                                     \
-        int trans_a, long rows, long cols, float alpha, const float *a, long lda, const float *x,        \
-        float beta, float *y) {                                                                          \
-        long outputs = trans_a ? cols : rows;                                                            \
-        for (long i = 0; i < outputs; i++) y[i] = beta == 0 ? 0 : beta * y[i];                           \
-        if (!trans_a) {                                                                                  \
-            long i = 0;                                                                                  \
-            for (; i + 4 <= rows; i += 4) {                                                              \
-                const float *r0 = a + i * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;           \
-                VEC s0 = (VEC){0}, s1 = (VEC){0}, s2 = (VEC){0}, s3 = (VEC){0};                          \
-                long j = 0;                                                                              \
-                for (; j + W <= cols; j += W) {                                                          \
-                    VEC xv, a0, a1, a2, a3;                                                              \
-                    memcpy(&xv, x + j, sizeof(VEC));                                                     \
-                    memcpy(&a0, r0 + j, sizeof(VEC));                                                    \
-                    memcpy(&a1, r1 + j, sizeof(VEC));                                                    \
-                    memcpy(&a2, r2 + j, sizeof(VEC));                                                    \
-                    memcpy(&a3, r3 + j, sizeof(VEC));                                                    \
-                    s0 += a0 * xv;                                                                       \
-                    s1 += a1 * xv;                                                                       \
-                    s2 += a2 * xv;                                                                       \
-                    s3 += a3 * xv;                                                                       \
-                }                                                                                        \
-                float t[4][W], d[4] = {0, 0, 0, 0};                                                      \
-                memcpy(t[0], &s0, sizeof(VEC));                                                          \
-                memcpy(t[1], &s1, sizeof(VEC));                                                          \
-                memcpy(t[2], &s2, sizeof(VEC));                                                          \
-                memcpy(t[3], &s3, sizeof(VEC));                                                          \
-                for (int q = 0; q < W; q++) {                                                            \
-                    d[0] += t[0][q];                                                                     \
-                    d[1] += t[1][q];                                                                     \
-                    d[2] += t[2][q];                                                                     \
-                    d[3] += t[3][q];                                                                     \
-                }                                                                                        \
-                for (; j < cols; j++) {                                                                  \
-                    d[0] += r0[j] * x[j];                                                                \
-                    d[1] += r1[j] * x[j];                                                                \
-                    d[2] += r2[j] * x[j];                                                                \
-                    d[3] += r3[j] * x[j];                                                                \
-                }                                                                                        \
-                for (int q = 0; q < 4; q++) y[i + q] += alpha * d[q];                                    \
-            }                                                                                            \
-            for (; i < rows; i++) y[i] += alpha * dot_##SUFFIX(a + i * lda, x, cols);                    \
-            return;                                                                                      \
-        }                                                                                                \
-        long i = 0;                                                                                      \
-        for (; i + 4 <= rows; i += 4) {                                                                  \
-            const float *r0 = a + i * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;               \
-            float s0 = alpha * x[i], s1 = alpha * x[i + 1], s2 = alpha * x[i + 2], s3 = alpha * x[i + 3]; \
-            VEC v0 = (VEC){0} + s0, v1 = (VEC){0} + s1, v2 = (VEC){0} + s2, v3 = (VEC){0} + s3;          \
-            long j = 0;                                                                                  \
-            for (; j + W <= cols; j += W) {                                                              \
-                VEC a0, a1, a2, a3, o;                                                                   \
-                memcpy(&a0, r0 + j, sizeof(VEC));                                                        \
-                memcpy(&a1, r1 + j, sizeof(VEC));                                                        \
-                memcpy(&a2, r2 + j, sizeof(VEC));                                                        \
-                memcpy(&a3, r3 + j, sizeof(VEC));                                                        \
-                memcpy(&o, y + j, sizeof(VEC));                                                          \
-                o += v0 * a0 + v1 * a1 + v2 * a2 + v3 * a3;                                              \
-                memcpy(y + j, &o, sizeof(VEC));                                                          \
-            }                                                                                            \
-            for (; j < cols; j++) y[j] += s0 * r0[j] + s1 * r1[j] + s2 * r2[j] + s3 * r3[j];             \
-        }                                                                                                \
-        for (; i < rows; i++) {                                                                          \
-            const float *row = a + i * lda;                                                              \
-            float s = alpha * x[i];                                                                      \
-            VEC sv = (VEC){0} + s;                                                                       \
-            long j = 0;                                                                                  \
-            for (; j + W <= cols; j += W) {                                                              \
-                VEC r, o;                                                                                \
-                memcpy(&r, row + j, sizeof(VEC));                                                        \
-                memcpy(&o, y + j, sizeof(VEC));                                                          \
-                o += sv * r;                                                                             \
-                memcpy(y + j, &o, sizeof(VEC));                                                          \
-            }                                                                                            \
-            for (; j < cols; j++) y[j] += s * row[j];                                                    \
-        }                                                                                                \
-    }
+    DEFINE_GEMV(sgemv_##SUFFIX, ATTR, VEC, W, float, load_##SUFFIX, )
 
 #define DEFINE_ISA(SUFFIX, ATTR, VEC, W, MR) \
     DEFINE_PACK_A(SUFFIX, ATTR, MR)           \

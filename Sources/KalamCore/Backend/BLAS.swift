@@ -334,8 +334,7 @@ public enum BLAS {
     ) {
         guard rows > 0, cols > 0 else { return }
         splitMatrixVector(transA: transA, rows: rows, cols: cols, beta: beta, y: y, incY: 1) {
-            lo, hi, partBeta, partY, partIncY in
-            precondition(partIncY == 1)
+            lo, hi, partBeta, partY, _ in  // y is dense, so every part's is too
             kalam_sgemv_bf16(
                 instructionSet.rawValue, transA ? 1 : 0, hi - lo, cols, alpha, a + lo * lda, lda,
                 transA ? x + lo : x, partBeta, partY)
